@@ -1,0 +1,88 @@
+package dev.harvest.api;
+
+import java.util.Optional;
+
+/**
+ * A harvester for one kind of remote catalog, the Java counterpart of ckanext-harvest's {@code IHarvester}.
+ *
+ * <p>Implementations must be thread-safe and keep no per-job state in fields: one instance serves every source of
+ * its type, and the fetch consumer calls it from several worker threads at once. Everything a stage needs arrives
+ * in its context.
+ *
+ * <p>Each stage may throw. The engine catches any exception, records its message as a gather error (gather) or an
+ * object error (fetch, import), and carries on with the rest of the job; an exception never stops a consumer.
+ */
+public interface Harvester {
+
+    /**
+     * Describes this harvester. {@link HarvesterInfo#name()} is the value stored in {@code harvest_source.type}
+     * and must be unique among the harvesters of a process.
+     *
+     * @return the name, title and description of this harvester
+     */
+    HarvesterInfo info();
+
+    /**
+     * Checks a source's configuration before it is stored, and may rewrite it.
+     *
+     * <p>The default accepts any configuration unchanged. A harvester that rejects a configuration throws
+     * {@link ConfigValidationException} with a message that names the offending key; the engine shows it as
+     * {@code Error parsing the configuration options: <message>}.
+     *
+     * @param config the configuration as entered, usually a JSON object; may be empty
+     * @param context read access to the local catalog, for checks such as "the default group exists"
+     * @return the configuration to store, possibly enriched; never {@code null}
+     * @throws ConfigValidationException if the configuration is not acceptable
+     */
+    default String validateConfig(String config, ValidationContext context) throws ConfigValidationException {
+        return config;
+    }
+
+    /**
+     * The URL of the remote document an object was harvested from, shown next to its errors in job reports.
+     *
+     * @param source the source the object belongs to
+     * @param object the harvest object
+     * @return the remote URL, or empty if there is none
+     */
+    default Optional<String> originalUrl(HarvestSource source, HarvestObject object) {
+        return Optional.empty();
+    }
+
+    /**
+     * Lists the remote records of a source and streams one {@link NewHarvestObject} per record to
+     * {@link GatherContext#emit(NewHarvestObject)}.
+     *
+     * <p>Objects are persisted and queued in batches while this method runs, so it must not collect the remote
+     * listing in memory. Problems that do not invalidate the whole listing are reported with
+     * {@link GatherContext#gatherError(String)}; a listing that cannot be completed returns
+     * {@link GatherOutcome#failed(String)}.
+     *
+     * @param context the job, its source and the sink for objects
+     * @return how the gather ended; {@link GatherOutcome#fullListing()} enables deletion of vanished records
+     * @throws Exception any failure; recorded as a gather error, and the job gets no deletions
+     */
+    GatherOutcome gather(GatherContext context) throws Exception;
+
+    /**
+     * Gets the content of one object. Harvesters whose gather already stored the content return
+     * {@link FetchOutcome#proceed()}.
+     *
+     * @param context the object to fetch and its source and job
+     * @return whether to import the object, skip it as unchanged, or error it
+     * @throws Exception any failure; recorded as an object error with stage {@code Fetch}
+     */
+    FetchOutcome fetch(FetchContext context) throws Exception;
+
+    /**
+     * Creates, updates or deletes the dataset of one object in {@link ImportContext#catalog()}.
+     *
+     * <p>The engine records the outcome: it sets the object's {@code package_id}, makes it the {@code current}
+     * object of its dataset (or not, for a deletion) and computes its {@code report_status}.
+     *
+     * @param context the object, with its content, and the catalog to write to
+     * @return what was done to which dataset
+     * @throws Exception any failure; recorded as an object error with stage {@code Import}
+     */
+    ImportOutcome importObject(ImportContext context) throws Exception;
+}

@@ -1,0 +1,53 @@
+package dev.harvest.api;
+
+import dev.harvest.api.catalog.Catalog;
+import java.util.Optional;
+
+/** What an import stage works with. */
+public interface ImportContext {
+
+    /** @return the object's source */
+    HarvestSource source();
+
+    /** @return the object's job */
+    HarvestJob job();
+
+    /**
+     * The object to import, with its content. Its {@link HarvestObject#packageId()} is the local dataset that an
+     * earlier harvest of the same guid created, if any.
+     *
+     * @return the object
+     */
+    HarvestObject object();
+
+    /**
+     * The object that last imported the same guid of this source successfully (the {@code current} object), for
+     * change detection.
+     *
+     * @return that object with its content, or empty on a first harvest
+     */
+    Optional<HarvestObject> previousObject();
+
+    /**
+     * Whether the operator asked to import even if nothing changed ({@code harvester import}, or
+     * {@code run_test} with a guid).
+     *
+     * @return true to skip "unchanged" shortcuts
+     */
+    boolean forceImport();
+
+    /** @return the catalog to write datasets to */
+    Catalog catalog();
+
+    /** @return the site-wide settings */
+    Settings settings();
+
+    /**
+     * Records an object error (stage {@code Import}) without failing the object; the job's statistics count the
+     * object as errored.
+     *
+     * @param message what went wrong
+     * @param line the line of the document the error refers to, or {@code null}
+     */
+    void recordError(String message, Integer line);
+}

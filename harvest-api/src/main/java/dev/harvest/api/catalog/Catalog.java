@@ -1,0 +1,81 @@
+package dev.harvest.api.catalog;
+
+import java.util.Optional;
+
+/**
+ * The local catalog that harvested datasets are written to.
+ *
+ * <p>Implementations must be thread-safe: the fetch consumer imports from several threads. Methods throw
+ * {@link CatalogException} for failures that concern one dataset (a validation error, an HTTP error of a remote
+ * catalog); the engine records the message on the harvest object being imported.
+ */
+public interface Catalog {
+
+    /**
+     * Finds a dataset by id, or by name when no dataset has that id. Deleted datasets are found too, with
+     * {@code state} {@code deleted}.
+     *
+     * @param idOrName a dataset id or name
+     * @return the dataset, or empty
+     * @throws CatalogException if the catalog cannot be read
+     */
+    Optional<Dataset> findDataset(String idOrName) throws CatalogException;
+
+    /**
+     * Creates a dataset. If the dict has an {@code id}, the dataset keeps it, so that a harvested dataset has the
+     * remote id.
+     *
+     * @param dataset the CKAN package dict; must have a {@code name}
+     * @return the stored dataset, with {@code id}, {@code metadata_created} and {@code metadata_modified}
+     * @throws CatalogException if the dataset is invalid or the name is taken
+     */
+    Dataset createDataset(Dataset dataset) throws CatalogException;
+
+    /**
+     * Replaces a dataset's fields (CKAN {@code package_update} semantics: fields absent from the dict are removed).
+     * A deleted dataset becomes active again.
+     *
+     * @param dataset the CKAN package dict; must have the {@code id} of an existing dataset
+     * @return the stored dataset with a new {@code metadata_modified}
+     * @throws CatalogException if the dataset does not exist or is invalid
+     */
+    Dataset updateDataset(Dataset dataset) throws CatalogException;
+
+    /**
+     * Deletes a dataset (CKAN {@code package_delete}: its {@code state} becomes {@code deleted}). Deleting a
+     * dataset that is already deleted or absent is not an error.
+     *
+     * @param id the dataset id
+     * @throws CatalogException if the catalog cannot be written
+     */
+    void deleteDataset(String id) throws CatalogException;
+
+    /**
+     * Whether any dataset, in any state, has this name. Used to make names of new datasets unique.
+     *
+     * @param name a dataset name
+     * @return true if the name is taken
+     * @throws CatalogException if the catalog cannot be read
+     */
+    boolean isDatasetNameTaken(String name) throws CatalogException;
+
+    /**
+     * Finds a group or an organization by id or name.
+     *
+     * @param kind group or organization
+     * @param idOrName its id or name
+     * @return the group, or empty
+     * @throws CatalogException if the catalog cannot be read
+     */
+    Optional<CatalogGroup> findGroup(GroupKind kind, String idOrName) throws CatalogException;
+
+    /**
+     * Creates a group or an organization, keeping its {@code id} if the dict has one.
+     *
+     * @param kind group or organization
+     * @param group the CKAN group dict; must have a {@code name}
+     * @return the stored group
+     * @throws CatalogException if it is invalid or its name is taken
+     */
+    CatalogGroup createGroup(GroupKind kind, CatalogGroup group) throws CatalogException;
+}

@@ -30,6 +30,10 @@ public final class HarvestDatabase implements AutoCloseable {
     /** The Liquibase changelog on the classpath. */
     public static final String CHANGELOG = "db/changelog/harvest-changelog.xml";
 
+    /** Liquibase logs every changeset through java.util.logging; operators need only its warnings. Held so the
+     * level is not lost when the logger is garbage collected. */
+    private static final java.util.logging.Logger LIQUIBASE_LOGGER = java.util.logging.Logger.getLogger("liquibase");
+
     private final HikariDataSource dataSource;
     private final SessionFactory sessionFactory;
     private final boolean postgres;
@@ -98,6 +102,7 @@ public final class HarvestDatabase implements AutoCloseable {
     }
 
     private static void migrate(DataSource dataSource) {
+        LIQUIBASE_LOGGER.setLevel(java.util.logging.Level.WARNING);
         try (Connection connection = dataSource.getConnection()) {
             Database database =
                     DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));

@@ -95,6 +95,15 @@ public final class Engine {
     }
 
     /**
+     * Gathers a job without publishing its objects (tests and tools that drive objects themselves).
+     *
+     * @param jobId a Running job
+     */
+    public void gatherRunnerForTests(String jobId) {
+        gatherRunner.gather(jobId, ids -> {});
+    }
+
+    /**
      * Handles one fetch message: fetches and imports the object if it can be claimed.
      *
      * @param objectId the object id from the message

@@ -124,12 +124,14 @@ final class DataJsonDocument {
                 throw new JsonEOFException(parser, null,
                         "Unexpected end of the document inside the dataset array");
             }
-            entries[0]++;
-            if (token == JsonToken.START_OBJECT) {
-                listener.dataset(entries[0], parser.readValueAsTree());
+            int position = entries[0] + 1;
+            // Read the whole entry before counting it, so that a break inside it is reported after the one before.
+            JsonNode entry = parser.readValueAsTree();
+            entries[0] = position;
+            if (entry instanceof ObjectNode dataset) {
+                listener.dataset(position, dataset);
             } else {
-                JsonNode other = parser.readValueAsTree();
-                listener.notADataset(entries[0], DataJsonConfig.describe(other));
+                listener.notADataset(position, DataJsonConfig.describe(entry));
             }
         }
     }

@@ -138,7 +138,8 @@ public final class DataJsonHarvester implements Harvester {
             return GatherOutcome.failed("Could not download " + url + ": " + describe(e));
         }
 
-        try (InputStream body = response.body()) {
+        IdleTimeoutInputStream guardedBody = new IdleTimeoutInputStream(response.body(), config.timeout());
+        try (InputStream body = guardedBody) {
             int status = response.statusCode();
             if (status < 200 || status > 299) {
                 return GatherOutcome.failed("HTTP " + status + " from " + url);
@@ -153,7 +154,11 @@ public final class DataJsonHarvester implements Harvester {
                     result.entries(), url, context.emittedCount(), emitter.filteredOut);
             return result.complete() ? GatherOutcome.fullListing() : GatherOutcome.failed(result.problem());
         } catch (IOException e) {
-            return GatherOutcome.failed("The download of " + url + " broke off: " + describe(e));
+            String problem = guardedBody.stalled()
+                    ? "no data for " + config.timeout().toSeconds() + " seconds"
+                    : describe(e);
+            return GatherOutcome.failed("The download of " + url + " broke off after " + context.emittedCount()
+                    + " datasets: " + problem);
         }
     }
 

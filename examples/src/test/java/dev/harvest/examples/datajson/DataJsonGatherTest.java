@@ -212,6 +212,18 @@ class DataJsonGatherTest {
     }
 
     @Test
+    void aServerThatStallsMidDocumentFailsTheGatherAfterTheTimeout() throws Exception {
+        String url = server.serveThenStall("/data.json", "{\"dataset\": [" + dataset("a", "A") + ", {\"ident");
+        long started = System.nanoTime();
+        RecordingGatherContext context = gatherFrom(url, "{\"timeout_seconds\": 1}");
+
+        assertEquals(List.of("a"), context.guids());
+        assertEquals("The download of " + url + " broke off after 1 datasets: no data for 1 seconds",
+                failureMessage());
+        assertTrue(System.nanoTime() - started < 20_000_000_000L, "gave up within 20 s");
+    }
+
+    @Test
     void anUnreachableServerFailsNamingTheUrl() throws Exception {
         String url = server.url("/data.json");
         server.close();

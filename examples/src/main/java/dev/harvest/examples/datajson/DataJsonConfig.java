@@ -23,9 +23,12 @@ import java.util.Set;
  *       holding an array matches when the array contains the value. Values are strings, numbers or booleans.
  *   <li>{@code defaults}: an object of DCAT-US fields given to every dataset that lacks them (applied before the
  *       filters), e.g. {@code {"accessLevel": "public"}}.
- *   <li>{@code timeout_seconds}: a positive integer, the connect and response timeout of the download
- *       (default {@value #DEFAULT_TIMEOUT_SECONDS}).
+ *   <li>{@code timeout_seconds}: a positive integer, the connect and response timeout of the download, and how
+ *       long a read may wait for more bytes (default {@value #DEFAULT_TIMEOUT_SECONDS}).
  * </ul>
+ *
+ * <p>The engine's own per-source keys are accepted and type-checked but not used here: {@code force_deletions}
+ * (boolean) and {@code deletion_guard_max_share} (a number from 0 to 1), which tune its deletion guard.
  *
  * @param filters the required values by field, in order; never {@code null}
  * @param defaults the default fields; never {@code null}
@@ -36,7 +39,8 @@ public record DataJsonConfig(Map<String, JsonNode> filters, ObjectNode defaults,
     /** The download timeout when {@code timeout_seconds} is not set. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 60;
 
-    private static final Set<String> KNOWN_KEYS = Set.of("filters", "defaults", "timeout_seconds");
+    private static final Set<String> KNOWN_KEYS =
+            Set.of("filters", "defaults", "timeout_seconds", "force_deletions", "deletion_guard_max_share");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public DataJsonConfig {
@@ -82,11 +86,25 @@ public record DataJsonConfig(Map<String, JsonNode> filters, ObjectNode defaults,
         });
         if (!unknown.isEmpty()) {
             throw new ConfigValidationException("Unknown configuration option" + (unknown.size() > 1 ? "s " : " ")
-                    + String.join(", ", unknown) + "; the datajson harvester knows defaults, filters and "
-                    + "timeout_seconds");
+                    + String.join(", ", unknown) + "; the datajson harvester knows defaults, filters, timeout_seconds,"
+                    + " force_deletions and deletion_guard_max_share");
         }
+        checkEngineKeys(root);
         return new DataJsonConfig(
                 parseFilters(root.get("filters")), parseDefaults(root.get("defaults")), parseTimeout(root));
+    }
+
+    /** The engine reads these from the same JSON; a typo must not silently disable its deletion guard. */
+    private static void checkEngineKeys(JsonNode root) throws ConfigValidationException {
+        JsonNode force = root.get("force_deletions");
+        if (force != null && !force.isBoolean()) {
+            throw new ConfigValidationException("force_deletions must be true or false, not " + describe(force));
+        }
+        JsonNode share = root.get("deletion_guard_max_share");
+        if (share != null && (!share.isNumber() || share.doubleValue() < 0 || share.doubleValue() > 1)) {
+            throw new ConfigValidationException(
+                    "deletion_guard_max_share must be a number from 0 to 1, not " + describe(share));
+        }
     }
 
     private static Map<String, JsonNode> parseFilters(JsonNode filters) throws ConfigValidationException {

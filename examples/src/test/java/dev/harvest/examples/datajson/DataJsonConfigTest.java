@@ -70,8 +70,18 @@ class DataJsonConfigTest {
     @Test
     void unknownKeysAreRejectedByName() {
         String message = rejectionOf("{\"filter\": {}, \"timeout\": 3, \"timeout_seconds\": 3}");
-        assertEquals("Unknown configuration options filter, timeout; the datajson harvester knows defaults, filters"
-                + " and timeout_seconds", message);
+        assertEquals("Unknown configuration options filter, timeout; the datajson harvester knows defaults, filters,"
+                + " timeout_seconds, force_deletions and deletion_guard_max_share", message);
+    }
+
+    @Test
+    void theEnginesDeletionKeysAreAcceptedAndTypeChecked() throws Exception {
+        String config = "{\"force_deletions\": true, \"deletion_guard_max_share\": 0.9}";
+        assertEquals(config, harvester.validateConfig(config, validation));
+        assertEquals("force_deletions must be true or false, not the string \"yes\"",
+                rejectionOf("{\"force_deletions\": \"yes\"}"));
+        assertEquals("deletion_guard_max_share must be a number from 0 to 1, not the number 50",
+                rejectionOf("{\"deletion_guard_max_share\": 50}"));
     }
 
     @Test

@@ -130,7 +130,13 @@ public final class RedisHarvestQueue implements HarvestQueue {
         ensureOpen();
         RedisConsumer consumer = new RedisConsumer(this, queue);
         liveConsumers.add(consumer);
-        recoverAbandoned(queue);
+        try {
+            // Consumers that died while no live consumer was around to reap them are dealt with now.
+            recoverAbandoned(queue);
+        } catch (QueueException e) {
+            LOGGER.warn("Could not look for abandoned consumers of {}: {}; the heartbeat will retry",
+                    keys.waiting(queue), e.getMessage());
+        }
         return consumer;
     }
 

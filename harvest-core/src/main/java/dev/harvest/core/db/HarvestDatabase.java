@@ -6,6 +6,7 @@ import dev.harvest.core.config.HarvestConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import liquibase.Liquibase;
@@ -106,9 +107,15 @@ public final class HarvestDatabase implements AutoCloseable {
         try (Connection connection = dataSource.getConnection()) {
             Database database =
                     DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
-            try (Liquibase liquibase = new Liquibase(CHANGELOG, new ClassLoaderResourceAccessor(), database)) {
-                liquibase.update("");
-            }
+            // Liquibase prints its progress to stdout through its UI service; send it to the log instead, so that
+            // command output stays parseable
+            Map<String, Object> scope = Map.of(liquibase.Scope.Attr.ui.name(), new liquibase.ui.LoggerUIService(),
+                    "liquibase.command.showSummaryOutput", "LOG", "liquibase.command.showSummary", "OFF");
+            liquibase.Scope.child(scope, () -> {
+                try (Liquibase liquibase = new Liquibase(CHANGELOG, new ClassLoaderResourceAccessor(), database)) {
+                    liquibase.update("");
+                }
+            });
         } catch (SQLException | LiquibaseException e) {
             throw new DatabaseUnavailableException("Cannot create or upgrade the harvest tables: " + rootMessage(e), e);
         } catch (Exception e) {

@@ -1,0 +1,248 @@
+package dev.harvest.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.harvest.core.testing.ExternalServices;
+import dev.harvest.core.testing.TestDatabases;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every {@code harvester} command and its error paths, run in-process against a private database. */
+class HarvesterCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private Path config;
+
+    record Result(int code, String out, String err) {}
+
+    @BeforeEach
+    void writeConfig() throws IOException {
+        config = writeConfig("harvest.db.url = jdbc:h2:mem:cli-" + UUID.randomUUID() + "\nckan.harvest.mq.type = memory\n");
+    }
+
+    private Path writeConfig(String content) throws IOException {
+        Path file = dir.resolve("harvest-" + UUID.randomUUID() + ".ini");
+        Files.writeString(file, content);
+        return file;
+    }
+
+    private Result harvester(Path configFile, String... args) {
+        List<String> all = new ArrayList<>(List.of("--config", configFile.toString(), "--plugins",
+                dir.resolve("no-plugins").toString()));
+        all.addAll(List.of(args));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private Result harvester(String... args) {
+        return harvester(config, args);
+    }
+
+    private static void assertOk(Result result) {
+        assertEquals(0, result.code(), () -> "stdout: " + result.out() + "\nstderr: " + result.err());
+    }
+
+    @Test
+    void initdbCreatesTheTables() {
+        Result result = harvester("initdb");
+        assertOk(result);
+        assertEquals("DB tables created\n", result.out());
+    }
+
+    @Test
+    void sourceCreatesAndShowsASourceWithTheOriginalArgumentOrder() {
+        Result created = harvester("source", "my-source", "http://remote.example.org", "scripted", "My title", "true",
+                "", "WEEKLY", "{\"guids\": [\"x1\"]}");
+        assertOk(created);
+        assertTrue(created.out().startsWith("Created new harvest source:\nSource id: "), created.out());
+        assertTrue(created.out().contains("\tname: my-source\n\turl: http://remote.example.org\n\ttype: scripted\n"
+                + "\tactive: True\n\tfrequency: WEEKLY\n\tjobs: 0\n"), created.out());
+        assertTrue(created.out().endsWith("There is 1 harvest source\n"));
+
+        Result shown = harvester("source", "my-source");
+        assertOk(shown);
+        assertTrue(shown.out().contains("\tname: my-source\n"));
+    }
+
+    @Test
+    void anUnknownSourceIsOneClearLineAndANonZeroExit() {
+        Result result = harvester("source", "nope");
+        assertEquals(1, result.code());
+        assertEquals("Error: Source <nope> not found.\n", result.err());
+        assertEquals(1, harvester("job", "nope").code());
+        assertEquals(1, harvester("rmsource", "nope").code());
+        assertEquals(1, harvester("run_test", "nope").code());
+    }
+
+    @Test
+    void invalidSourcesAreRejectedFieldByField() {
+        Result notJson = harvester("source", "bad-config", "http://remote.example.org", "scripted", "t", "true", "",
+                "MANUAL", "{not json");
+        assertEquals(1, notJson.code());
+        assertTrue(notJson.err().startsWith("Validation error:\n\tconfig: Error parsing the configuration options:"
+                + " config is not JSON"), notJson.err());
+
+        Result rejected = harvester("source", "bad-guids", "http://remote.example.org", "scripted", "t", "true", "",
+                "MANUAL", "{\"guids\": \"x\"}");
+        assertEquals("Validation error:\n\tconfig: Error parsing the configuration options: guids must be a list\n",
+                rejected.err());
+
+        Result unknownType = harvester("source", "bad-type", "http://remote.example.org", "nope");
+        assertTrue(unknownType.err().contains("\tsource_type: Unknown harvester type: nope. Registered types: ["),
+                unknownType.err());
+
+        Result badFrequency = harvester("source", "bad-freq", "http://remote.example.org", "scripted", "t", "true", "",
+                "ANNUALLY");
+        assertTrue(badFrequency.err().contains("\tfrequency: Frequency ANNUALLY not recognised"), badFrequency.err());
+        assertFalse(harvester("sources", "all").out().contains("bad-"), "no invalid source was stored");
+    }
+
+    @Test
+    void theSameUrlAndConfigCannotBeASecondSource() {
+        assertOk(harvester("source", "first", "http://remote.example.org/", "scripted"));
+        Result second = harvester("source", "second", "http://remote.example.org", "scripted");
+        assertEquals(1, second.code());
+        assertTrue(second.err().contains("\turl: There already is a Harvest Source for this URL (& config):"
+                + " url=http://remote.example.org config="), second.err());
+        assertOk(harvester("source", "third", "http://remote.example.org", "scripted", "t", "true", "", "MANUAL",
+                "{\"guids\": []}"));
+    }
+
+    @Test
+    void sourcesListsActiveOnesAndAllIncludesRemovedOnes() {
+        assertOk(harvester("source", "kept", "http://a.example.org", "scripted"));
+        assertOk(harvester("source", "removed", "http://b.example.org", "scripted"));
+
+        Result removed = harvester("rmsource", "removed");
+        assertOk(removed);
+        assertEquals("Removed harvest source: removed\n", removed.out());
+
+        Result active = harvester("sources");
+        assertTrue(active.out().contains("name: kept") && !active.out().contains("name: removed"), active.out());
+        assertTrue(active.out().endsWith("There are 1 active harvest sources\n"));
+        Result all = harvester("sources", "all");
+        assertTrue(all.out().contains("name: removed") && all.out().contains("active: False"));
+        assertTrue(all.out().endsWith("There are 2 harvest sources\n"));
+        assertEquals("Error: Can not create jobs on inactive sources\n", harvester("job", "removed").err());
+    }
+
+    @Test
+    void jobCreatesAndStartsAJobAndASecondOneIsRefused() {
+        assertOk(harvester("source", "src", "http://a.example.org", "scripted"));
+        Result job = harvester("job", "src");
+        assertOk(job);
+        assertTrue(job.out().contains("\t\tstatus: Running\n"), job.out());
+
+        Result again = harvester("job", "src");
+        assertEquals(1, again.code());
+        assertEquals("Error: There already is an unrun job for this source\n", again.err());
+
+        Result jobs = harvester("jobs");
+        assertTrue(jobs.out().endsWith("There are 1 harvest jobs\n"), jobs.out());
+        Result aborted = harvester("job_abort", "src");
+        assertEquals("Job status: Aborted\n", aborted.out());
+        assertEquals(1, harvester("job-abort", "src").code(), "an aborted job cannot be aborted again");
+        assertEquals("Error: Job not found.\n", harvester("job_abort", "no-such-job").err());
+    }
+
+    @Test
+    void runTestHarvestsASourceAndPrintsTheJobReport() {
+        assertOk(harvester("source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+                "{\"guids\": [\"x1\", \"x2\", \"x3\"], \"fail_import\": \"x3\"}"));
+        Result result = harvester("run_test", "src");
+        assertOk(result);
+        assertTrue(result.out().contains(": Finished\n\tadded: 2, updated: 0, not modified: 0, deleted: 0, errored: 1\n"),
+                result.out());
+        assertTrue(result.out().contains("\t\t- x3: Invalid package with GUID x3: title missing"), result.out());
+
+        Result again = harvester("run-test", "src");
+        assertTrue(again.out().contains("added: 0, updated: 0, not modified: 2"), again.out());
+        Result report = harvester("report", "src");
+        assertTrue(report.out().contains("not modified: 2"), report.out());
+    }
+
+    @Test
+    void runTestWorksOnPostgresqlToo() throws IOException {
+        ExternalServices.requirePostgres();
+        String schema = TestDatabases.newPostgresSchema();
+        Path pg = writeConfig("harvest.db.url = " + ExternalServices.postgresJdbcUrl() + "?currentSchema=" + schema
+                + "\nharvest.db.user = " + ExternalServices.postgresUser() + "\nckan.harvest.mq.type = memory\n");
+        assertOk(harvester(pg, "initdb"));
+        assertOk(harvester(pg, "source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+                "{\"guids\": [\"p1\", \"p2\"]}"));
+        Result result = harvester(pg, "run_test", "src");
+        assertOk(result);
+        assertTrue(result.out().contains("Finished\n\tadded: 2,"), result.out());
+    }
+
+    @Test
+    void runStartsPendingJobsAndWithTheInProcessQueueRunsThemToTheEnd() {
+        assertOk(harvester("source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+                "{\"guids\": [\"r1\", \"r2\"]}"));
+        Result job = harvester("job", "src");
+        assertOk(job);
+        // the job's message died with the previous process: run re-queues it and runs it here
+        Result run = harvester("run");
+        assertOk(run);
+        assertTrue(run.out().contains("Finished\n\tadded: 2,"), run.out());
+        Result second = harvester("run");
+        assertOk(second);
+        assertTrue(second.out().startsWith("Scheduled 0, started 0, finished 0, timed out 0 job(s)"), second.out());
+    }
+
+    @Test
+    void consumersRefuseTheInProcessQueueAndPurgeWorks() {
+        Result gather = harvester("gather_consumer");
+        assertEquals(1, gather.code());
+        assertTrue(gather.err().contains("gather_consumer needs a queue shared between processes"), gather.err());
+        Result purge = harvester("purge_queues");
+        assertOk(purge);
+        assertEquals("Purged 0 message(s) from the gather queue and 0 from the fetch queue\n", purge.out());
+    }
+
+    @Test
+    void aBadConfigurationFileNamesTheKey() throws IOException {
+        Result unknown = harvester(writeConfig("ckan.harvest.mq.tpye = redis\n"), "sources");
+        assertEquals(1, unknown.code());
+        assertEquals("Error: Invalid configuration: unknown configuration key ckan.harvest.mq.tpye\n", unknown.err());
+
+        Result badValue = harvester(writeConfig("ckan.harvest.mq.type = kafka\n"), "sources");
+        assertTrue(badValue.err().contains("ckan.harvest.mq.type: not a valid queue type kafka"), badValue.err());
+
+        Result missing = harvester(dir.resolve("missing.ini"), "sources");
+        assertTrue(missing.err().contains("Configuration file " + dir.resolve("missing.ini") + " does not exist"));
+    }
+
+    @Test
+    void anUnreachableDatabaseIsOneClearLine() throws IOException {
+        Result result = harvester(writeConfig("harvest.db.url = jdbc:postgresql://127.0.0.1:1/harvest\n"
+                + "ckan.harvest.mq.type = memory\n"), "sources");
+        assertEquals(1, result.code());
+        assertTrue(result.err().startsWith("Error: Cannot connect to the harvest database at"
+                + " jdbc:postgresql://127.0.0.1:1/harvest: "), result.err());
+        assertEquals(1, result.err().lines().count(), "no stack trace: " + result.err());
+    }
+
+    @Test
+    void harvestersInfoListsTheDiscoveredHarvesters() {
+        Result result = harvester("harvesters_info");
+        assertOk(result);
+        assertTrue(result.out().contains("scripted\tScripted\t"), result.out());
+        assertTrue(result.out().contains("datajson\t"), result.out());
+    }
+}

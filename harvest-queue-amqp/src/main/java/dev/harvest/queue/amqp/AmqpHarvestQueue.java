@@ -62,6 +62,9 @@ public final class AmqpHarvestQueue implements HarvestQueue {
 
     private static final int NOT_FOUND = 404;
 
+    /** Numbers the connections of this process, so that an operator can tell them apart in the broker's UI. */
+    private static final AtomicLong CONNECTIONS_OPENED = new AtomicLong();
+
     private final AmqpQueueConfig config;
     private final Connection connection;
     private final Set<AmqpQueueConsumer> consumers = ConcurrentHashMap.newKeySet();
@@ -103,6 +106,11 @@ public final class AmqpHarvestQueue implements HarvestQueue {
         }
         log.info("Connected to RabbitMQ {}", config);
         return queue;
+    }
+
+    /** @return the name this queue's connection shows in the broker, e.g. {@code harvest default #3} */
+    public String connectionName() {
+        return connection.getClientProvidedName();
     }
 
     /** @return the configuration this queue was opened with */
@@ -318,7 +326,8 @@ public final class AmqpHarvestQueue implements HarvestQueue {
 
     private static Connection connect(AmqpQueueConfig config) throws QueueException {
         try {
-            Connection connection = config.connectionFactory().newConnection("harvest " + config.siteId());
+            Connection connection = config.connectionFactory()
+                    .newConnection("harvest " + config.siteId() + " #" + CONNECTIONS_OPENED.incrementAndGet());
             connection.addShutdownListener(cause -> {
                 if (!cause.isInitiatedByApplication()) {
                     log.warn("Lost the RabbitMQ connection to {}:{} ({}){}", config.hostname(), config.port(),

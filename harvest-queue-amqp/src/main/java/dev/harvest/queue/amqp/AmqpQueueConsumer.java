@@ -1,9 +1,9 @@
 package dev.harvest.queue.amqp;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.harvest.api.queue.Delivery;
 import dev.harvest.api.queue.QueueConsumer;
@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -24,35 +23,40 @@ import org.slf4j.LoggerFactory;
 /**
  * A consumer of one RabbitMQ queue on a channel of its own.
  *
- * <p>{@link #poll} reads from a buffer fed by a push consumer ({@code basic.consume}) rather than calling
- * {@code basic.get}: only pushed deliveries obey the prefetch limit ({@code basic.qos}), which is what makes the
- * broker spread messages across consumers, and a push consumer waits without polling the broker in a loop. The buffer
- * never holds more than the prefetch, since the broker stops pushing at that many unacknowledged messages.
+ * <p>{@link #poll} waits on a push subscription ({@code basic.consume}) rather than looping on {@code basic.get}:
+ * a push consumer waits without asking the broker again and again, and only pushed deliveries obey the prefetch
+ * limit ({@code basic.qos}), so the broker spreads messages across consumers. The subscription is held only while
+ * a poll waits: the poll subscribes, takes what the broker pushes (at most the prefetch, since the broker stops at
+ * that many unacknowledged messages), and cancels. Later polls are served from what was pushed before subscribing
+ * again. A consumer therefore never takes messages its thread did not ask for; with the default prefetch of 1 it
+ * holds exactly the message it is working on, so an idle consumer is never starved by a busy one that sits on a
+ * backlog, and {@link AmqpHarvestQueue#waitingCount} is exact.
  *
- * <p>Every delivery remembers the <em>generation</em> of the channel it came on. When the channel shuts down (lost
- * connection), the broker re-queues all its unacknowledged messages and delivery tags start again on the recovered
- * channel; a delivery of an older generation is therefore dropped from the buffer, and its acknowledgement is not
- * sent, because on the new channel its tag would name another message.
+ * <p>Every delivery remembers the <em>epoch</em> of the channel it came on: the epoch changes whenever automatic
+ * recovery replaces the channel underneath, or this consumer replaces a channel that died of a channel error. When a
+ * channel shuts down, the broker re-queues all its unacknowledged messages, and delivery tags start again on its
+ * successor. A delivery of a closed channel or an older epoch is therefore dropped from the buffer, and its
+ * acknowledgement is not sent, because on the new channel its tag would name another message (amqp-client also
+ * drops such stale tags itself; the epoch is what lets {@link Delivery#ack()} say so instead of pretending).
  */
 final class AmqpQueueConsumer implements QueueConsumer {
 
     private static final Logger log = LoggerFactory.getLogger(AmqpQueueConsumer.class);
 
+    /** Put in the buffer by {@link #close()} to wake a waiting poll. */
+    private static final Pending CLOSED = new Pending(-1, -1, false, "");
+
     private final AmqpHarvestQueue owner;
     private final QueueName queue;
     private final String queueName;
     private final BlockingQueue<Pending> buffer = new LinkedBlockingQueue<>();
-    private final AtomicLong generation = new AtomicLong();
+    private final AtomicLong epoch = new AtomicLong();
 
     private final Object channelLock = new Object();
-    /** Guarded by {@link #channelLock}. */
-    private Channel channel;
-    /** Guarded by {@link #channelLock}; null until subscribed, and again after the broker cancelled us. */
-    private String consumerTag;
+    /** Replaced only under {@link #channelLock}. */
+    private volatile Channel channel;
     /** Set when the channel died of a channel error, which automatic recovery does not repair. */
     private volatile boolean channelDead;
-    /** Set when the broker cancelled the subscription, e.g. because the queue was deleted. */
-    private volatile boolean cancelled;
     private volatile boolean closed;
 
     private AmqpQueueConsumer(AmqpHarvestQueue owner, QueueName queue) {
@@ -72,32 +76,31 @@ final class AmqpQueueConsumer implements QueueConsumer {
     /**
      * {@inheritDoc}
      *
-     * <p>Subscribes on the first call, so that a consumer that never polls never holds messages. While the
-     * connection is being recovered this waits for the whole timeout and then throws, so a caller that retries is
-     * naturally paced.
+     * <p>While the connection is being recovered this waits for the whole timeout and then throws, so a caller that
+     * retries is naturally paced.
+     *
+     * @throws QueueException also when the consumer or its queue is closed, even while waiting
      */
     @Override
     public Optional<Delivery> poll(Duration timeout) throws QueueException, InterruptedException {
-        if (closed) {
-            throw new IllegalStateException("This consumer of " + queueName + " is closed");
-        }
-        subscribeIfNeeded();
         long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
-        while (true) {
-            Pending pending = buffer.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (pending == null) {
-                break;
-            }
-            if (pending.generation() == generation.get()) {
-                return Optional.of(new AmqpDelivery(pending));
-            }
-            log.trace("Dropped a delivery from a closed channel of {}; the broker has re-queued it", queueName);
+        Optional<Delivery> buffered = takeBuffered(0);
+        if (buffered.isPresent()) {
+            return buffered;
         }
-        if (!owner.connection().isOpen()) {
+        String consumerTag = subscribe();
+        try {
+            buffered = takeBuffered(deadline - System.nanoTime());
+        } finally {
+            if (consumerTag != null) {
+                unsubscribe(consumerTag);
+            }
+        }
+        if (buffered.isEmpty() && !owner.connection().isOpen()) {
             throw new QueueException("The RabbitMQ connection is lost; " + queueName + " is consumed again once it is "
                     + "recovered" + (owner.config().automaticRecovery() ? "" : ", but automatic recovery is off"));
         }
-        return Optional.empty();
+        return buffered;
     }
 
     @Override
@@ -107,47 +110,87 @@ final class AmqpQueueConsumer implements QueueConsumer {
                 return;
             }
             closed = true;
-            generation.incrementAndGet();
+            epoch.incrementAndGet();
+            buffer.clear();
+            buffer.add(CLOSED);
             if (channel != null) {
-                try {
-                    if (consumerTag != null && channel.isOpen()) {
-                        channel.basicCancel(consumerTag);
-                    }
-                } catch (IOException | ShutdownSignalException e) {
-                    log.debug("Cancelling the consumer of {} failed; closing its channel anyway", queueName, e);
-                }
                 // closing the channel returns its unacknowledged deliveries to the queue
                 AmqpHarvestQueue.closeQuietly(channel);
             }
-            buffer.clear();
         }
         owner.forget(this);
     }
 
-    private void subscribeIfNeeded() throws QueueException {
+    /** Drops an open channel without a goodbye, as a killed process would; for tests of the contract. */
+    void abortChannel() throws IOException {
         synchronized (channelLock) {
-            if (consumerTag != null && !cancelled && !channelDead) {
-                return;
+            channel.abort();
+        }
+    }
+
+    private Optional<Delivery> takeBuffered(long timeoutNanos) throws QueueException, InterruptedException {
+        long deadline = System.nanoTime() + Math.max(0, timeoutNanos);
+        while (true) {
+            checkNotClosed();
+            Pending pending = buffer.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (pending == null) {
+                return Optional.empty();
             }
+            if (pending == CLOSED) {
+                buffer.add(CLOSED); // for any other thread waiting on this consumer
+                checkNotClosed();
+            }
+            if (isCurrent(pending)) {
+                return Optional.of(new AmqpDelivery(pending));
+            }
+            log.trace("Dropped a delivery from a closed channel of {}; the broker has re-queued it", queueName);
+        }
+    }
+
+    private void checkNotClosed() throws QueueException {
+        if (closed) {
+            throw new QueueException("This consumer of RabbitMQ queue " + queueName + " is closed");
+        }
+    }
+
+    /** @return the consumer tag, or null while the connection is being recovered */
+    private String subscribe() throws QueueException {
+        synchronized (channelLock) {
+            checkNotClosed();
             if (channelDead && owner.connection().isOpen()) {
                 AmqpHarvestQueue.closeQuietly(channel);
-                generation.incrementAndGet();
+                epoch.incrementAndGet();
                 openChannel();
             }
             if (!channel.isOpen()) {
-                // the connection is being recovered, and this channel with it; until then poll finds nothing
-                return;
+                return null; // being recovered with the connection; until then poll finds nothing
             }
-            // declared again in case the queue was deleted since, which is also why the broker cancels consumers
-            owner.declare(queue);
             try {
-                String tag = "harvest-" + queue.name().toLowerCase() + "-" + UUID.randomUUID();
-                cancelled = false;
-                consumerTag = channel.basicConsume(queueName, false, tag, new BufferingConsumer(channel));
+                // manual acknowledgement: a message is done only when the engine acks it after its commit
+                return channel.basicConsume(queueName, false, this::buffer, tag -> {});
             } catch (IOException | ShutdownSignalException e) {
-                channelDead = true;
+                if (AmqpHarvestQueue.replyCode(e) == 404) {
+                    channelDead = true;
+                    // deleted since this consumer was created: declare it again for the next poll
+                    owner.declare(queue);
+                }
                 throw new QueueException("Cannot consume RabbitMQ queue " + queueName + ": "
                         + AmqpHarvestQueue.describe(e), e);
+            }
+        }
+    }
+
+    private void unsubscribe(String consumerTag) {
+        synchronized (channelLock) {
+            if (!channel.isOpen()) {
+                return; // the subscription ended with the channel
+            }
+            try {
+                // synchronous: once it returns the broker pushes nothing more, so this consumer holds no more
+                // messages than the prefetch; deliveries already pushed wait in the buffer for the next poll
+                channel.basicCancel(consumerTag);
+            } catch (IOException | ShutdownSignalException e) {
+                log.debug("Cancelling a subscription to {} failed; it ends with its channel", queueName, e);
             }
         }
     }
@@ -157,8 +200,27 @@ final class AmqpQueueConsumer implements QueueConsumer {
         try {
             Channel opened = owner.connection().createChannel();
             opened.basicQos(owner.config().prefetch());
+            opened.addShutdownListener(signal -> {
+                if (!signal.isHardError() && !signal.isInitiatedByApplication()) {
+                    // a channel error, which automatic recovery does not repair: the next poll opens another channel
+                    log.warn("RabbitMQ closed the channel consuming {}: {}", queueName, signal.getMessage());
+                    channelDead = true;
+                }
+            });
+            if (opened instanceof Recoverable recoverable) {
+                recoverable.addRecoveryListener(new RecoveryListener() {
+                    @Override
+                    public void handleRecoveryStarted(Recoverable recovering) {
+                        // the new channel is in place; recovered subscriptions deliver on it only after this
+                        epoch.incrementAndGet();
+                        buffer.clear();
+                    }
+
+                    @Override
+                    public void handleRecovery(Recoverable recovered) {}
+                });
+            }
             channel = opened;
-            consumerTag = null;
             channelDead = false;
         } catch (IOException | ShutdownSignalException e) {
             throw new QueueException("Cannot open a RabbitMQ channel to consume " + queueName + ": "
@@ -166,12 +228,23 @@ final class AmqpQueueConsumer implements QueueConsumer {
         }
     }
 
+    /** Called by amqp-client's dispatcher thread for each pushed message. */
+    private void buffer(String consumerTag, com.rabbitmq.client.Delivery message) {
+        Envelope envelope = message.getEnvelope();
+        buffer.add(new Pending(epoch.get(), envelope.getDeliveryTag(), envelope.isRedeliver(),
+                new String(message.getBody(), StandardCharsets.UTF_8)));
+    }
+
+    /** @return whether the delivery's channel is still the open, current one, so that its tag can be acknowledged */
+    private boolean isCurrent(Pending pending) {
+        return pending.epoch() == epoch.get() && channel.isOpen();
+    }
+
     private void settle(Pending pending, boolean acknowledge) throws QueueException {
-        String what = acknowledge ? "acknowledge" : "release";
         synchronized (channelLock) {
-            if (pending.generation() != generation.get()) {
+            if (!isCurrent(pending)) {
                 if (!acknowledge) {
-                    return; // the broker re-queued it when the channel closed: released already
+                    return; // its channel is gone, and with it the delivery: RabbitMQ re-queued it already
                 }
                 throw new QueueException("Cannot acknowledge a message of " + queueName + ": the channel it came on "
                         + (closed ? "was closed with the consumer" : "was lost") + ", so RabbitMQ has re-queued it "
@@ -184,53 +257,19 @@ final class AmqpQueueConsumer implements QueueConsumer {
                     channel.basicNack(pending.deliveryTag(), false, true);
                 }
             } catch (IOException | ShutdownSignalException e) {
-                throw new QueueException("Cannot " + what + " a message of " + queueName + " ("
-                        + AmqpHarvestQueue.describe(e) + "); RabbitMQ re-queues it when the channel closes", e);
+                throw new QueueException("Cannot " + (acknowledge ? "acknowledge" : "release") + " a message of "
+                        + queueName + " (" + AmqpHarvestQueue.describe(e) + "); RabbitMQ re-queues it when the "
+                        + "channel closes", e);
             }
-            if (acknowledge && pending.generation() != generation.get()) {
-                throw new QueueException("The RabbitMQ channel of " + queueName + " was lost while acknowledging a "
-                        + "message; RabbitMQ may deliver it again");
+            if (acknowledge && pending.epoch() != epoch.get()) {
+                throw new QueueException("The RabbitMQ channel of " + queueName + " was replaced while acknowledging "
+                        + "a message; RabbitMQ may deliver it again");
             }
         }
     }
 
-    /** One message pushed by the broker, tagged with the channel generation it came on. */
-    private record Pending(long generation, long deliveryTag, boolean redelivered, String body) {}
-
-    private final class BufferingConsumer extends DefaultConsumer {
-
-        BufferingConsumer(Channel channel) {
-            super(channel);
-        }
-
-        @Override
-        public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-            buffer.add(new Pending(generation.get(), envelope.getDeliveryTag(), envelope.isRedeliver(),
-                    new String(body, StandardCharsets.UTF_8)));
-        }
-
-        /**
-         * Runs after every delivery of the closing channel has been handed to {@link #handleDelivery}, and before
-         * any delivery of its recovered successor, so the generation splits them exactly.
-         */
-        @Override
-        public void handleShutdownSignal(String tag, ShutdownSignalException signal) {
-            generation.incrementAndGet();
-            buffer.clear();
-            if (!signal.isHardError() && !signal.isInitiatedByApplication()) {
-                // a channel error (e.g. an unknown delivery tag): the channel is gone for good, poll opens another
-                log.warn("RabbitMQ closed the channel consuming {}: {}", queueName, signal.getMessage());
-                channelDead = true;
-            }
-        }
-
-        @Override
-        public void handleCancel(String tag) {
-            log.warn("RabbitMQ cancelled the consumer of {} (queue deleted?); the next poll subscribes again",
-                    queueName);
-            cancelled = true;
-        }
-    }
+    /** One message pushed by the broker, tagged with the epoch of the channel it came on. */
+    private record Pending(long epoch, long deliveryTag, boolean redelivered, String body) {}
 
     private final class AmqpDelivery implements Delivery {
 

@@ -68,6 +68,7 @@ public final class AmqpHarvestQueue implements HarvestQueue {
     private final AmqpQueueConfig config;
     private final Connection connection;
     private final Set<AmqpQueueConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final AtomicLong connectionLosses = new AtomicLong();
     private volatile boolean closed;
 
     private final Object publishLock = new Object();
@@ -96,6 +97,11 @@ public final class AmqpHarvestQueue implements HarvestQueue {
     public static AmqpHarvestQueue open(AmqpQueueConfig config) throws QueueException {
         Connection connection = connect(config);
         AmqpHarvestQueue queue = new AmqpHarvestQueue(config, connection);
+        connection.addShutdownListener(cause -> {
+            if (!cause.isInitiatedByApplication()) {
+                queue.connectionLosses.incrementAndGet();
+            }
+        });
         try {
             for (QueueName name : QueueName.values()) {
                 queue.declare(name);
@@ -231,6 +237,11 @@ public final class AmqpHarvestQueue implements HarvestQueue {
 
     Connection connection() {
         return connection;
+    }
+
+    /** @return how often the broker or the network ended this queue's connection */
+    long connectionLosses() {
+        return connectionLosses.get();
     }
 
     String queueName(QueueName queue) {

@@ -50,7 +50,10 @@ public record AmqpQueueConfig(
     public static final String PASSWORD = "ckan.harvest.mq.password";
     /** Virtual host; default {@code /}. */
     public static final String VIRTUAL_HOST = "ckan.harvest.mq.virtual_host";
-    /** Unacknowledged messages per consumer ({@code basic.qos}); default {@code 10}, 1 to 65535. */
+    /**
+     * Messages one poll may take from the broker ({@code basic.qos}); default {@code 1}, up to 65535. The default
+     * suits harvesting, whose messages take seconds to hours each: a consumer holds only the message it works on.
+     */
     public static final String PREFETCH = "harvest.mq.amqp.prefetch";
     /** Heartbeat interval in seconds; default {@code 30}, 0 disables heartbeats. */
     public static final String HEARTBEAT_SECONDS = "harvest.mq.amqp.heartbeat_seconds";
@@ -79,7 +82,7 @@ public record AmqpQueueConfig(
     public static AmqpQueueConfig from(Settings settings) throws QueueException {
         List<String> problems = new ArrayList<>();
         int port = (int) number(settings, PORT, 5672, 1, 65535, problems);
-        int prefetch = (int) number(settings, PREFETCH, 10, 1, 65535, problems);
+        int prefetch = (int) number(settings, PREFETCH, 1, 1, 65535, problems);
         int heartbeat = (int) number(settings, HEARTBEAT_SECONDS, 30, 0, 65535, problems);
         long confirmTimeout = number(settings, CONFIRM_TIMEOUT_MS, 30_000, 1, Integer.MAX_VALUE, problems);
         long recoveryInterval = number(settings, RECOVERY_INTERVAL_MS, 5_000, 1, Integer.MAX_VALUE, problems);

@@ -182,12 +182,10 @@ final class AmqpQueueConsumer implements QueueConsumer {
 
     private void unsubscribe(String consumerTag) {
         synchronized (channelLock) {
-            if (!channel.isOpen()) {
-                return; // the subscription ended with the channel
-            }
             try {
-                // synchronous: once it returns the broker pushes nothing more, so this consumer holds no more
-                // messages than the prefetch; deliveries already pushed wait in the buffer for the next poll
+                // Synchronous: once it returns the broker pushes nothing more, so this consumer holds no more
+                // messages than the prefetch; deliveries already pushed wait in the buffer for the next poll.
+                // Called on a closed channel too, since it also stops recovery from resubscribing.
                 channel.basicCancel(consumerTag);
             } catch (IOException | ShutdownSignalException e) {
                 log.debug("Cancelling a subscription to {} failed; it ends with its channel", queueName, e);

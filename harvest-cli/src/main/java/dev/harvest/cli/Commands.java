@@ -1,0 +1,470 @@
+package dev.harvest.cli;
+
+import dev.harvest.api.HarvestJob;
+import dev.harvest.api.HarvestSource;
+import dev.harvest.api.Harvester;
+import dev.harvest.api.queue.QueueName;
+import dev.harvest.core.Harvest;
+import dev.harvest.core.HarvestException;
+import dev.harvest.core.JobReport;
+import dev.harvest.core.SourceRequest;
+import dev.harvest.core.config.HarvestConfig;
+import dev.harvest.core.db.HarvestDatabase;
+import dev.harvest.core.engine.ConsumerRunner;
+import dev.harvest.core.engine.Engine;
+import dev.harvest.core.store.HarvestStore.ObjectSummary;
+import dev.harvest.core.store.JobStats;
+import dev.harvest.core.store.JobStatus;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** The {@code harvester} subcommands. */
+final class Commands {
+
+    private Commands() {}
+
+    /** What every subcommand shares: opening the engine from {@code --config} and {@code --plugins}. */
+    abstract static class HarvestCommand implements Callable<Integer> {
+
+        @ParentCommand
+        HarvesterCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        ClassLoader pluginClassLoader() {
+            Path dir = parent.pluginsDir;
+            if (dir == null || !Files.isDirectory(dir)) {
+                return HarvesterCommand.class.getClassLoader();
+            }
+            List<URL> jars = new ArrayList<>();
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path jar : files.filter(f -> f.toString().endsWith(".jar")).sorted().toList()) {
+                    jars.add(jar.toUri().toURL());
+                }
+            } catch (MalformedURLException e) {
+                throw new HarvestException("Bad plugin jar path: " + e.getMessage());
+            } catch (IOException e) {
+                throw new HarvestException("Cannot read the plugins folder " + dir + ": " + e.getMessage());
+            }
+            return new URLClassLoader(jars.toArray(URL[]::new), HarvesterCommand.class.getClassLoader());
+        }
+
+        HarvestConfig config(ClassLoader classLoader) {
+            if (parent.config == null) {
+                return HarvestConfig.embedded(Path.of("harvest-data"));
+            }
+            if (!Files.isRegularFile(parent.config)) {
+                throw new HarvestException("Configuration file " + parent.config + " does not exist");
+            }
+            return HarvestConfig.load(parent.config, Harvest.pluginSettingKeys(classLoader));
+        }
+
+        Harvest openHarvest() {
+            ClassLoader classLoader = pluginClassLoader();
+            HarvestConfig config = config(classLoader);
+            Harvest.Builder builder = Harvest.builder(config).classLoader(classLoader);
+            CatalogSelection.apply(config, builder);
+            return builder.build();
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            try (Harvest harvest = openHarvest()) {
+                return run(harvest);
+            }
+        }
+
+        abstract Integer run(Harvest harvest) throws Exception;
+
+        void printSource(Harvest harvest, HarvestSource source) {
+            PrintWriter out = out();
+            out.println("Source id: " + source.id());
+            out.println("\tname: " + source.name());
+            out.println("\turl: " + source.url());
+            out.println("\ttype: " + source.type());
+            out.println("\tactive: " + (source.active() ? "True" : "False"));
+            out.println("\tfrequency: " + source.frequency());
+            out.println("\tjobs: " + harvest.store().jobCount(source.id()));
+            out.println();
+        }
+
+        void printJob(Harvest harvest, HarvestJob job) {
+            PrintWriter out = out();
+            List<ObjectSummary> objects = harvest.store().objectsOfJob(job.id());
+            out.println("\tJob id: " + job.id());
+            out.println("\t\tstatus: " + job.status());
+            out.println("\t\tsource: " + job.sourceId());
+            out.println("\t\tobjects: " + objects.size());
+            out.println("\t\tgather_errors: " + harvest.store().gatherErrors(job.id()).size());
+        }
+
+        void printReport(JobReport report) {
+            PrintWriter out = out();
+            JobStats stats = report.stats();
+            out.println("Job " + report.job().id() + " of source " + report.source().name() + ": " + report.job().status());
+            out.println("\tadded: " + stats.count("added") + ", updated: " + stats.count("updated")
+                    + ", not modified: " + stats.count("not modified") + ", deleted: " + stats.count("deleted")
+                    + ", errored: " + stats.count("errored"));
+            if (!report.gatherErrors().isEmpty()) {
+                out.println("\tJob errors:");
+                report.gatherErrors().forEach(message -> out.println("\t\t- " + message.strip().replace("\n", "\n\t\t  ")));
+            }
+            List<ObjectSummary> withErrors = report.objects().stream().filter(o -> !o.errors().isEmpty()).toList();
+            if (!withErrors.isEmpty()) {
+                out.println("\tDocument errors: " + withErrors.size() + " documents with errors");
+                for (ObjectSummary object : withErrors.subList(0, Math.min(20, withErrors.size()))) {
+                    object.errors().forEach(message -> out.println("\t\t- " + object.guid() + ": " + message));
+                }
+            }
+        }
+    }
+
+    @Command(name = "initdb", description = "Creates or upgrades the harvest tables in the database.")
+    static final class InitDb implements Callable<Integer> {
+        @ParentCommand
+        HarvesterCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            HarvestCommand helper = new HarvestCommand() {
+                @Override
+                Integer run(Harvest harvest) {
+                    return 0;
+                }
+            };
+            helper.parent = parent;
+            ClassLoader classLoader = helper.pluginClassLoader();
+            HarvestConfig config = helper.config(classLoader);
+            HarvestDatabase.initialise(config);
+            spec.commandLine().getOut().println("DB tables created");
+            return 0;
+        }
+    }
+
+    @Command(name = "source", description = {
+        "source {name} {url} {type} [{title}] [{active}] [{owner_org}] [{frequency}] [{config}]: creates a source.",
+        "source {source-id/name}: shows a source."})
+    static final class SourceCommand extends HarvestCommand {
+        @Parameters(arity = "1..8", paramLabel = "ARG",
+                description = "name url type [title] [active] [owner_org] [frequency] [config], or a source id/name")
+        List<String> args;
+
+        @Override
+        Integer run(Harvest harvest) {
+            if (args.size() == 1) {
+                printSource(harvest, harvest.source(args.get(0)));
+                return 0;
+            }
+            if (args.size() == 2) {
+                throw new HarvestException("source needs a name, a url and a type (or one source id/name to show it)");
+            }
+            String title = arg(3);
+            String active = arg(4);
+            boolean isActive = active == null || !active.strip().equalsIgnoreCase("false");
+            String frequency = arg(6);
+            SourceRequest request = new SourceRequest(args.get(0), args.get(1), args.get(2), title, isActive, arg(5),
+                    frequency, arg(7));
+            HarvestSource source = harvest.createSource(request);
+            out().println("Created new harvest source:");
+            printSource(harvest, source);
+            int count = harvest.sources(true).size();
+            out().println(count == 1 ? "There is 1 harvest source" : "There are " + count + " harvest sources");
+            if (frequency != null && frequency.isEmpty()) {
+                harvest.createJob(source.id(), true);
+                out().println("A new Harvest Job for this source has also been created");
+            }
+            return 0;
+        }
+
+        private String arg(int index) {
+            return args.size() > index ? args.get(index) : null;
+        }
+    }
+
+    @Command(name = "sources", description = "Lists harvest sources; 'sources all' includes inactive ones.")
+    static final class Sources extends HarvestCommand {
+        @Parameters(arity = "0..1", paramLabel = "all")
+        String all;
+
+        @Override
+        Integer run(Harvest harvest) {
+            if (all != null && !all.equals("all")) {
+                throw new HarvestException("Unknown argument '" + all + "': use 'sources' or 'sources all'");
+            }
+            List<HarvestSource> sources = harvest.sources(all != null);
+            sources.forEach(source -> printSource(harvest, source));
+            out().println("There are " + sources.size() + (all != null ? "" : " active") + " harvest sources");
+            return 0;
+        }
+    }
+
+    @Command(name = "rmsource", aliases = {"source-remove"},
+            description = "Removes (deactivates) a source, keeping its datasets, jobs and objects.")
+    static final class RmSource extends HarvestCommand {
+        @Parameters(paramLabel = "SOURCE", description = "source id or name")
+        String source;
+
+        @Override
+        Integer run(Harvest harvest) {
+            harvest.removeSource(source);
+            out().println("Removed harvest source: " + source);
+            return 0;
+        }
+    }
+
+    @Command(name = "clearsource", aliases = {"source-clear"},
+            description = "Deletes all datasets, jobs and objects of a source, keeping the source.")
+    static final class ClearSource extends HarvestCommand {
+        @Parameters(paramLabel = "SOURCE", description = "source id or name")
+        String source;
+
+        @Override
+        Integer run(Harvest harvest) {
+            int datasets = harvest.clearSource(source);
+            out().println("Cleared harvest source: " + source + " (" + datasets + " datasets deleted)");
+            return 0;
+        }
+    }
+
+    @Command(name = "clearsource_history", aliases = {"source-clear-history"},
+            description = "Deletes the jobs and objects of one source (or of all), keeping sources and datasets.")
+    static final class ClearSourceHistory extends HarvestCommand {
+        @Parameters(arity = "0..1", paramLabel = "SOURCE", description = "source id or name; all sources if absent")
+        String source;
+
+        @Override
+        Integer run(Harvest harvest) {
+            if (source != null) {
+                harvest.clearSourceHistory(source);
+                out().println("Cleared job history of harvest source: " + source);
+                return 0;
+            }
+            List<HarvestSource> sources = harvest.store().listSources(true, 1000);
+            sources.forEach(s -> harvest.clearSourceHistory(s.id()));
+            out().println("Cleared job history for all harvest sources: " + sources.size() + " source(s)");
+            return 0;
+        }
+    }
+
+    @Command(name = "job", description = "Creates a job for a source and starts it (sends it to the gather queue).")
+    static final class JobCommand extends HarvestCommand {
+        @Parameters(paramLabel = "SOURCE", description = "source id or name")
+        String source;
+
+        @Override
+        Integer run(Harvest harvest) {
+            HarvestJob job = harvest.createJob(source, true);
+            printJob(harvest, job);
+            long pending = harvest.store().listJobs(null, JobStatus.RUNNING).size();
+            out().println("There are " + pending + " running harvest jobs");
+            return 0;
+        }
+    }
+
+    @Command(name = "jobs", description = "Lists harvest jobs.")
+    static final class Jobs extends HarvestCommand {
+        @Override
+        Integer run(Harvest harvest) {
+            List<HarvestJob> jobs = harvest.jobs(null);
+            jobs.forEach(job -> printJob(harvest, job));
+            out().println("There are " + jobs.size() + " harvest jobs");
+            return 0;
+        }
+    }
+
+    @Command(name = "job_abort", aliases = {"job-abort"},
+            description = "Aborts the latest job of a source (or a job by id): Aborted, and its unfinished objects ERROR.")
+    static final class JobAbort extends HarvestCommand {
+        @Parameters(paramLabel = "SOURCE_OR_JOB", description = "source id or name, or job id")
+        String target;
+
+        @Override
+        Integer run(Harvest harvest) {
+            HarvestJob job = harvest.abortJob(target);
+            out().println("Job status: " + job.status());
+            return 0;
+        }
+    }
+
+    @Command(name = "report", description = "Prints a job's statistics and errors.")
+    static final class Report extends HarvestCommand {
+        @Parameters(paramLabel = "JOB", description = "job id, or a source id/name for its latest job")
+        String target;
+
+        @Override
+        Integer run(Harvest harvest) {
+            String jobId = harvest.store().findSource(target)
+                    .flatMap(source -> harvest.store().latestJob(source.id()))
+                    .map(HarvestJob::id)
+                    .orElse(target);
+            printReport(harvest.report(jobId));
+            return 0;
+        }
+    }
+
+    @Command(name = "run", description = {
+        "Starts pending jobs (gather queue), creates jobs for scheduled sources, finishes done jobs, applies",
+        "ckan.harvest.timeout and re-queues lost work. Run it from cron. With the in-process queue (the embedded",
+        "default) it also runs the started jobs to the end in this process."})
+    static final class Run extends HarvestCommand {
+        @Option(names = "--threads", defaultValue = "2", description = "fetch threads for the in-process queue")
+        int threads;
+
+        @Override
+        Integer run(Harvest harvest) throws Exception {
+            Engine.RunSummary summary = harvest.run();
+            out().println("Scheduled " + summary.scheduled() + ", started " + summary.started() + ", finished "
+                    + summary.finished() + ", timed out " + summary.timedOut() + " job(s); re-queued "
+                    + summary.jobsRequeued() + " job(s) and " + summary.objectsRequeued() + " object(s)");
+            if (harvest.settings().get("ckan.harvest.mq.type", "").equals("memory")) {
+                drainInProcess(harvest);
+            }
+            return 0;
+        }
+
+        private void drainInProcess(Harvest harvest) throws InterruptedException {
+            List<HarvestJob> running = harvest.store().listJobs(null, JobStatus.RUNNING);
+            if (running.isEmpty()) {
+                return;
+            }
+            ConsumerRunner gather = new ConsumerRunner(harvest.queue(), QueueName.GATHER,
+                    harvest.engine().handlerFor(QueueName.GATHER), 1);
+            ConsumerRunner fetch = new ConsumerRunner(harvest.queue(), QueueName.FETCH,
+                    harvest.engine().handlerFor(QueueName.FETCH), threads);
+            gather.start();
+            fetch.start();
+            try {
+                while (running.stream().anyMatch(job -> harvest.store().findJob(job.id())
+                        .map(j -> j.status().equals("Running")).orElse(false))) {
+                    Thread.sleep(200);
+                    if (gather.idlePolls() > 3 && fetch.idlePolls() > 3 * threads) {
+                        harvest.run();
+                    }
+                }
+            } finally {
+                gather.stop();
+                fetch.stop();
+            }
+            for (HarvestJob job : running) {
+                printReport(harvest.report(job.id()));
+            }
+        }
+    }
+
+    @Command(name = "run_test", aliases = {"run-test"}, description = {
+        "Runs a whole harvest of one source in this process, without queues or consumers: creates a job,",
+        "gathers, fetches and imports, then prints the job report."})
+    static final class RunTest extends HarvestCommand {
+        @Parameters(index = "0", paramLabel = "SOURCE", description = "source id or name")
+        String source;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "GUID",
+                description = "only fetch and import objects with this guid (also force-import=GUID)")
+        String guid;
+
+        @Override
+        Integer run(Harvest harvest) {
+            Set<String> guids = guid == null ? null : Set.of(guid.substring(guid.lastIndexOf('=') + 1));
+            JobReport report = harvest.runTest(source, guids);
+            printReport(report);
+            return 0;
+        }
+    }
+
+    /** A long-running consumer that exits 0 on SIGTERM after handing back or finishing its messages. */
+    abstract static class ConsumerCommand extends HarvestCommand {
+        @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: harvest.consumer.threads)")
+        Integer threads;
+
+        abstract QueueName queueName();
+
+        @Override
+        Integer run(Harvest harvest) throws Exception {
+            if (harvest.settings().get("ckan.harvest.mq.type", "").equals("memory")) {
+                throw new HarvestException(queueName().name().toLowerCase()
+                        + "_consumer needs a queue shared between processes: set ckan.harvest.mq.type to redis or amqp"
+                        + " in the configuration file (the in-process queue only serves run and run_test)");
+            }
+            int workers = threads != null ? threads
+                    : Integer.parseInt(harvest.settings().get("harvest.consumer.threads", "4"));
+            ConsumerRunner runner = new ConsumerRunner(harvest.queue(), queueName(),
+                    harvest.engine().handlerFor(queueName()), workers);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                runner.stop();
+                stopped.countDown();
+            }, "shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            runner.start();
+            runner.awaitTermination();
+            stopped.await();
+            return 0;
+        }
+    }
+
+    @Command(name = "gather_consumer", aliases = {"gather-consumer"}, description = "Consumes the gather queue.")
+    static final class GatherConsumer extends ConsumerCommand {
+        @Override
+        QueueName queueName() {
+            return QueueName.GATHER;
+        }
+    }
+
+    @Command(name = "fetch_consumer", aliases = {"fetch-consumer"}, description = "Consumes the fetch queue.")
+    static final class FetchConsumer extends ConsumerCommand {
+        @Override
+        QueueName queueName() {
+            return QueueName.FETCH;
+        }
+    }
+
+    @Command(name = "purge_queues", aliases = {"purge-queues"},
+            description = "Removes the waiting messages of this site's gather and fetch queues.")
+    static final class PurgeQueues extends HarvestCommand {
+        @Override
+        Integer run(Harvest harvest) {
+            Map<QueueName, Long> removed = harvest.purgeQueues();
+            out().println("Purged " + removed.get(QueueName.GATHER) + " message(s) from the gather queue and "
+                    + removed.get(QueueName.FETCH) + " from the fetch queue");
+            return 0;
+        }
+    }
+
+    @Command(name = "harvesters_info", aliases = {"harvesters-info"}, description = "Lists the installed harvesters.")
+    static final class HarvestersInfo extends HarvestCommand {
+        @Override
+        Integer run(Harvest harvest) {
+            for (Harvester harvester : harvest.harvesters().all()) {
+                out().println(harvester.info().name() + "\t" + harvester.info().title() + "\t"
+                        + harvester.info().description());
+            }
+            return 0;
+        }
+    }
+}

@@ -38,7 +38,8 @@ class AmqpQueueProviderTest {
         assertTrue(keys.containsAll(Set.of("ckan.harvest.mq.hostname", "ckan.harvest.mq.port",
                 "ckan.harvest.mq.user_id", "ckan.harvest.mq.password", "ckan.harvest.mq.virtual_host",
                 "harvest.mq.amqp.prefetch", "harvest.mq.amqp.heartbeat_seconds")), "keys: " + keys);
-        assertTrue(keys.stream().allMatch(key -> key.startsWith("ckan.harvest.mq.") || key.startsWith("harvest.mq.amqp.")),
+        assertTrue(keys.stream()
+                .allMatch(key -> key.startsWith("ckan.harvest.mq.") || key.startsWith("harvest.mq.amqp.")),
                 "keys: " + keys);
     }
 

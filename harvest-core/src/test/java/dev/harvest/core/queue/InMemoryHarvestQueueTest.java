@@ -26,7 +26,7 @@ class InMemoryHarvestQueueTest extends HarvestQueueContract {
 
     InMemoryHarvestQueueTest() {
         // A dead polling thread is noticed by the next poll, so recovery is immediate.
-        super(Duration.ofSeconds(2), true, true);
+        super(Duration.ofSeconds(2), true, true, true);
     }
 
     @Override

@@ -16,7 +16,7 @@ class RedisHarvestQueueTest extends HarvestQueueContract {
 
     RedisHarvestQueueTest() {
         // Redis cannot tell a first delivery from a redelivery without extra bookkeeping, so it does not mark them.
-        super(Duration.ofSeconds(20), false, true);
+        super(Duration.ofSeconds(20), false, true, true);
     }
 
     @BeforeEach

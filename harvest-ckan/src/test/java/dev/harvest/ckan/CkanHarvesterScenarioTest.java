@@ -271,6 +271,7 @@ class CkanHarvesterScenarioTest {
         TestHarvestRunner.JobResult job = runner.run();
 
         assertEquals(List.of(DATASET1, CABINET), job.emitted.stream().map(o -> o.guid()).toList());
+        assertEquals(2, job.emitCalls);
         assertEquals(2, job.count("added"));
     }
 

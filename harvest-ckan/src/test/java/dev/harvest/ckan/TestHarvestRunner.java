@@ -39,6 +39,8 @@ final class TestHarvestRunner {
         final List<String> gatherErrors = new ArrayList<>();
         final List<NewHarvestObject> emitted = new ArrayList<>();
         final Set<String> markedPresent = new HashSet<>();
+        /** Calls to emit, duplicates included (the engine keeps one object per guid). */
+        int emitCalls;
         final Map<String, String> statusByGuid = new LinkedHashMap<>();
         final Map<String, ImportOutcome> outcomeByGuid = new LinkedHashMap<>();
         final Map<String, String> errorByGuid = new LinkedHashMap<>();
@@ -114,7 +116,10 @@ final class TestHarvestRunner {
             @Override public HarvestJob job() { return job; }
             @Override public Settings settings() { return TestHarvestRunner.this.settings(); }
             @Override public Optional<HarvestJob> lastErrorFreeJob() { return Optional.ofNullable(lastErrorFreeJob); }
-            @Override public void emit(NewHarvestObject object) { byGuid.putIfAbsent(object.guid(), object); }
+            @Override public void emit(NewHarvestObject object) {
+                result.emitCalls++;
+                byGuid.putIfAbsent(object.guid(), object);
+            }
             @Override public void markPresent(String guid) { result.markedPresent.add(guid); }
             @Override public void gatherError(String message) { result.gatherErrors.add(message); }
             @Override public long emittedCount() { return byGuid.size(); }

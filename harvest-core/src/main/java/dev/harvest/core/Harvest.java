@@ -1,0 +1,540 @@
+package dev.harvest.core;
+
+import dev.harvest.api.HarvestJob;
+import dev.harvest.api.HarvestSource;
+import dev.harvest.api.Harvester;
+import dev.harvest.api.ConfigValidationException;
+import dev.harvest.api.ValidationContext;
+import dev.harvest.api.Settings;
+import dev.harvest.api.catalog.Catalog;
+import dev.harvest.api.queue.HarvestQueue;
+import dev.harvest.api.queue.HarvestQueueProvider;
+import dev.harvest.api.queue.QueueException;
+import dev.harvest.api.queue.QueueName;
+import dev.harvest.core.catalog.EmbeddedCatalog;
+import dev.harvest.core.config.ConfigException;
+import dev.harvest.core.config.HarvestConfig;
+import dev.harvest.core.db.HarvestDatabase;
+import dev.harvest.core.engine.Engine;
+import dev.harvest.core.engine.HarvesterRegistry;
+import dev.harvest.core.store.CatalogStore;
+import dev.harvest.core.store.HarvestStore;
+import dev.harvest.core.store.JobStatus;
+import dev.harvest.core.store.SourceUrls;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+
+/**
+ * The harvest engine of one site: its database, harvesters, catalog and queue, and the operations ckanext-harvest
+ * offers (sources, jobs, {@code run}, {@code run_test}, consumers).
+ *
+ * <pre>{@code
+ * try (Harvest harvest = Harvest.builder(HarvestConfig.embedded(Path.of("harvest-data"))).build()) {
+ *     HarvestSource source = harvest.createSource(SourceRequest.of("my-portal", "https://data.example.org", "ckan"));
+ *     JobReport report = harvest.runTest(source.name());
+ * }
+ * }</pre>
+ */
+public final class Harvest implements AutoCloseable {
+
+    /** ckanext-harvest's {@code UPDATE_FREQUENCIES}, in order. */
+    public static final List<String> FREQUENCIES = List.of("MANUAL", "MONTHLY", "WEEKLY", "BIWEEKLY", "DAILY", "ALWAYS");
+
+    private final HarvestConfig config;
+    private final HarvestDatabase database;
+    private final HarvestStore store;
+    private final HarvesterRegistry harvesters;
+    private final Catalog catalog;
+    private final QueueHolder queue;
+    private final Engine engine;
+
+    private Harvest(HarvestConfig config, HarvestDatabase database, HarvestStore store, HarvesterRegistry harvesters,
+            Catalog catalog, QueueHolder queue, Clock clock) {
+        this.config = config;
+        this.database = database;
+        this.store = store;
+        this.harvesters = harvesters;
+        this.catalog = catalog;
+        this.queue = queue;
+        this.engine = new Engine(config, store, harvesters, catalog, queue::get, clock);
+    }
+
+    /**
+     * @param config the site configuration
+     * @return a builder
+     */
+    public static Builder builder(HarvestConfig config) {
+        return new Builder(config);
+    }
+
+    /**
+     * The configuration keys of every queue backend on the class path, so a configuration file can be checked.
+     *
+     * @param classLoader where to look for providers
+     * @return the keys
+     */
+    public static Set<String> pluginSettingKeys(ClassLoader classLoader) {
+        Set<String> keys = new java.util.TreeSet<>();
+        for (HarvestQueueProvider provider : ServiceLoader.load(HarvestQueueProvider.class, classLoader)) {
+            keys.addAll(provider.settingKeys());
+        }
+        keys.addAll(List.of("harvest.catalog.ckan.url", "harvest.catalog.ckan.api_key"));
+        return keys;
+    }
+
+    /** @return the site configuration */
+    public Settings settings() {
+        return config;
+    }
+
+    /** @return the catalog datasets are imported into */
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    /** @return the harvesters of this process */
+    public HarvesterRegistry harvesters() {
+        return harvesters;
+    }
+
+    /** @return the store, for reports and tests */
+    public HarvestStore store() {
+        return store;
+    }
+
+    /** @return the engine's stages and periodic tasks */
+    public Engine engine() {
+        return engine;
+    }
+
+    // ------------------------------------------------------------------ sources
+
+    /**
+     * Creates a source after ckanext-harvest's validation (spec §2.2): name, URL, known type, frequency, the
+     * harvester's config validation, and one source per URL and config.
+     *
+     * @param request the source
+     * @return the created source
+     * @throws HarvestException with per-field messages when invalid
+     */
+    public HarvestSource createSource(SourceRequest request) {
+        Map<String, List<String>> errors = new LinkedHashMap<>();
+        String name = request.name() == null ? "" : request.name().strip();
+        String url = request.url() == null ? "" : request.url().strip();
+        String type = request.type() == null ? "" : request.type().strip();
+        if (name.isEmpty()) {
+            add(errors, "name", "Missing value");
+        } else if (!name.matches("[a-z0-9_-]{2,100}")) {
+            add(errors, "name", "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"
+                    + " (2 to 100 characters)");
+        } else if (store.findSource(name).isPresent()) {
+            add(errors, "name", "That URL is already in use.");
+        }
+        if (url.isEmpty()) {
+            add(errors, "url", "Missing value");
+        } else if (!url.matches("(?i)https?://.+")) {
+            add(errors, "url", "Must be an http:// or https:// URL, not '" + url + "'");
+        }
+        Optional<Harvester> harvester = harvesters.find(type);
+        if (type.isEmpty()) {
+            add(errors, "source_type", "Missing value");
+        } else if (harvester.isEmpty()) {
+            add(errors, "source_type", "Unknown harvester type: " + type + ". Registered types: "
+                    + harvesters.names());
+        }
+        String frequency = request.frequency() == null || request.frequency().isBlank()
+                ? "MANUAL" : request.frequency().strip().toUpperCase(Locale.ROOT);
+        if (!FREQUENCIES.contains(frequency)) {
+            add(errors, "frequency", "Frequency " + request.frequency() + " not recognised");
+        }
+        String config = request.config() == null ? "" : request.config().strip();
+        if (harvester.isPresent()) {
+            try {
+                config = harvester.get().validateConfig(config, validationContext());
+            } catch (ConfigValidationException e) {
+                add(errors, "config", "Error parsing the configuration options: " + e.getMessage());
+            } catch (RuntimeException e) {
+                add(errors, "config", "Error parsing the configuration options: " + e);
+            }
+        }
+        if (!url.isEmpty() && !errors.containsKey("config")) {
+            String normalised = SourceUrls.normalise(url);
+            if (store.findSourceWithUrlAndConfig(normalised, config).isPresent()) {
+                add(errors, "url", "There already is a Harvest Source for this URL (& config): url=" + normalised
+                        + " config=" + config);
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new HarvestException(errors);
+        }
+        return store.createSource(name, url, request.title(), type, config, blankToNull(request.ownerOrg()),
+                frequency, request.active());
+    }
+
+    private ValidationContext validationContext() {
+        return new ValidationContext() {
+            @Override
+            public Catalog catalog() {
+                return catalog;
+            }
+
+            @Override
+            public Settings settings() {
+                return config;
+            }
+        };
+    }
+
+    private static void add(Map<String, List<String>> errors, String field, String message) {
+        errors.computeIfAbsent(field, key -> new ArrayList<>()).add(message);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.strip();
+    }
+
+    /**
+     * @param idOrName a source id or name
+     * @return the source
+     * @throws HarvestException {@code Source <idOrName> not found.}
+     */
+    public HarvestSource source(String idOrName) {
+        return store.findSource(idOrName)
+                .orElseThrow(() -> new HarvestException("Source <" + idOrName + "> not found."));
+    }
+
+    /**
+     * @param includeInactive whether to include inactive sources ({@code sources all})
+     * @return sources, newest first, at most {@code ckan.harvest.harvest_source_limit}
+     */
+    public List<HarvestSource> sources(boolean includeInactive) {
+        return store.listSources(includeInactive, config.intValue("ckan.harvest.harvest_source_limit"));
+    }
+
+    /**
+     * Deactivates a source ({@code rmsource}), keeping its datasets, jobs and objects; its New jobs are aborted.
+     *
+     * @param idOrName a source id or name
+     * @return the source as it was
+     */
+    public HarvestSource removeSource(String idOrName) {
+        HarvestSource source = source(idOrName);
+        store.deactivateSource(source.id());
+        return source;
+    }
+
+    /**
+     * Deletes a source's jobs and objects but keeps the source and the datasets ({@code clearsource_history}).
+     *
+     * @param idOrName a source id or name
+     * @return the number of jobs deleted
+     */
+    public int clearSourceHistory(String idOrName) {
+        HarvestSource source = source(idOrName);
+        return store.clearSourceHistory(source.id());
+    }
+
+    /**
+     * Deletes a source's datasets from the catalog, then its jobs and objects; keeps the source ({@code clearsource}).
+     *
+     * @param idOrName a source id or name
+     * @return the number of datasets deleted
+     */
+    public int clearSource(String idOrName) {
+        HarvestSource source = source(idOrName);
+        List<String> datasets = store.packageIdsOfSource(source.id());
+        for (String datasetId : datasets) {
+            try {
+                catalog.deleteDataset(datasetId);
+            } catch (Exception e) {
+                throw new HarvestException("Could not delete dataset " + datasetId + " of source " + source.name()
+                        + ": " + e.getMessage());
+            }
+        }
+        store.clearSourceHistory(source.id());
+        return datasets.size();
+    }
+
+    // ------------------------------------------------------------------ jobs
+
+    /**
+     * Creates a job for a source and, if {@code run}, starts it: {@code Running} and sent to the gather queue.
+     *
+     * @param sourceIdOrName the source
+     * @param run whether to start it now
+     * @return the job
+     * @throws HarvestException if the source is unknown or inactive, or already has a New or Running job
+     */
+    public HarvestJob createJob(String sourceIdOrName, boolean run) {
+        HarvestJob job = newJob(source(sourceIdOrName));
+        if (run) {
+            engine.startJob(job.id());
+            return store.findJob(job.id()).orElseThrow();
+        }
+        return job;
+    }
+
+    private HarvestJob newJob(HarvestSource source) {
+        HarvestStore.JobCreation creation = store.createJob(source.id());
+        if (creation instanceof HarvestStore.JobCreation.Created created) {
+            return created.job();
+        }
+        if (creation instanceof HarvestStore.JobCreation.SourceInactive) {
+            throw new HarvestException("Can not create jobs on inactive sources");
+        }
+        throw new HarvestException("There already is an unrun job for this source");
+    }
+
+    /**
+     * @param sourceIdOrName a source, or null for all
+     * @return jobs, newest first
+     */
+    public List<HarvestJob> jobs(String sourceIdOrName) {
+        return store.listJobs(sourceIdOrName == null ? null : source(sourceIdOrName).id(), null);
+    }
+
+    /**
+     * Aborts the latest job of a source, or a job by id ({@code job_abort}): {@code Aborted}, and its unfinished
+     * objects {@code ERROR}.
+     *
+     * @param sourceOrJobId a source id or name, or a job id
+     * @return the aborted job
+     * @throws HarvestException if nothing matches, or the job is already finished
+     */
+    public HarvestJob abortJob(String sourceOrJobId) {
+        Optional<HarvestSource> source = store.findSource(sourceOrJobId);
+        HarvestJob job;
+        if (source.isPresent()) {
+            job = store.latestJob(source.get().id())
+                    .orElseThrow(() -> new HarvestException("Error: source has no jobs"));
+        } else {
+            job = store.findJob(sourceOrJobId).orElseThrow(() -> new HarvestException("Job not found."));
+        }
+        if (store.abortJob(job.id()) < 0) {
+            throw new HarvestException("Job " + job.id() + " is already " + job.status() + "; nothing to abort");
+        }
+        return store.findJob(job.id()).orElseThrow();
+    }
+
+    /**
+     * @param jobId a job id
+     * @return the job's report
+     */
+    public JobReport report(String jobId) {
+        HarvestJob job = store.findJob(jobId).orElseThrow(() -> new HarvestException("Job not found."));
+        return new JobReport(job, store.findSource(job.sourceId()).orElseThrow(), store.jobStats(jobId),
+                store.gatherErrors(jobId), store.objectsOfJob(jobId));
+    }
+
+    /**
+     * Runs a whole harvest of one source in this process, without queues ({@code run_test}): creates a job (or
+     * takes over the source's New job, or aborts a stuck Running one), gathers, fetches and imports every object.
+     *
+     * @param sourceIdOrName the source
+     * @return the finished job's report
+     */
+    public JobReport runTest(String sourceIdOrName) {
+        return runTest(sourceIdOrName, null);
+    }
+
+    /**
+     * {@link #runTest(String)} limited to the objects whose guid is in {@code guids}, imported with
+     * {@code forceImport}.
+     *
+     * @param sourceIdOrName the source
+     * @param guids the guids to process, or null for all
+     * @return the finished job's report
+     */
+    public JobReport runTest(String sourceIdOrName, Set<String> guids) {
+        HarvestSource source = source(sourceIdOrName);
+        if (!source.active()) {
+            throw new HarvestException("Can not create jobs on inactive sources");
+        }
+        HarvestJob job;
+        HarvestStore.JobCreation creation = store.createJob(source.id());
+        if (creation instanceof HarvestStore.JobCreation.Created created) {
+            job = created.job();
+        } else if (creation instanceof HarvestStore.JobCreation.AlreadyPending pending
+                && JobStatus.of(pending.pending().status()) == JobStatus.NEW) {
+            job = pending.pending();
+        } else if (creation instanceof HarvestStore.JobCreation.AlreadyPending pending) {
+            store.abortJob(pending.pending().id());
+            job = newJob(source);
+        } else {
+            throw new HarvestException("Can not create jobs on inactive sources");
+        }
+        store.startJob(job.id());
+        engine.runInProcess(job.id(), guids);
+        return report(job.id());
+    }
+
+    /**
+     * The periodic task ({@code harvester run}, from cron): see {@link Engine#run()}.
+     *
+     * @return what it did
+     */
+    public Engine.RunSummary run() {
+        return engine.run();
+    }
+
+    /**
+     * Empties the gather and fetch queues of this site.
+     *
+     * @return messages removed per queue
+     */
+    public Map<QueueName, Long> purgeQueues() {
+        Map<QueueName, Long> removed = new LinkedHashMap<>();
+        try {
+            for (QueueName name : QueueName.values()) {
+                removed.put(name, queue.get().purge(name));
+            }
+        } catch (QueueException e) {
+            throw new HarvestException("Cannot purge the queues: " + e.getMessage());
+        }
+        return removed;
+    }
+
+    /** @return the queue of this site, connected on first use */
+    public HarvestQueue queue() {
+        return queue.get();
+    }
+
+    @Override
+    public void close() {
+        queue.close();
+        database.close();
+    }
+
+    /** Opens the configured queue backend only when a command needs it. */
+    private static final class QueueHolder {
+        private final HarvestConfig config;
+        private final ClassLoader classLoader;
+        private HarvestQueue queue;
+
+        QueueHolder(HarvestConfig config, ClassLoader classLoader, HarvestQueue given) {
+            this.config = config;
+            this.classLoader = classLoader;
+            this.queue = given;
+        }
+
+        synchronized HarvestQueue get() {
+            if (queue == null) {
+                String type = config.queueType();
+                HarvestQueueProvider provider = null;
+                List<String> available = new ArrayList<>();
+                for (HarvestQueueProvider candidate : ServiceLoader.load(HarvestQueueProvider.class, classLoader)) {
+                    available.add(candidate.type());
+                    if (candidate.type().equals(type) || candidate.aliases().contains(type)) {
+                        provider = candidate;
+                    }
+                }
+                if (provider == null) {
+                    throw new HarvestException("No queue backend for ckan.harvest.mq.type=" + type
+                            + " on the class path (available: " + available + ")");
+                }
+                try {
+                    queue = provider.open(config);
+                } catch (QueueException e) {
+                    throw new HarvestException("Cannot connect to the " + type + " queue: " + e.getMessage());
+                }
+            }
+            return queue;
+        }
+
+        synchronized void close() {
+            if (queue != null) {
+                queue.close();
+            }
+        }
+    }
+
+    /** Assembles a {@link Harvest}. */
+    public static final class Builder {
+        private final HarvestConfig config;
+        private final List<Harvester> harvesters = new ArrayList<>();
+        private Catalog catalog;
+        private HarvestQueue queue;
+        private Clock clock = Clock.systemUTC();
+        private ClassLoader classLoader = Harvest.class.getClassLoader();
+        private boolean discover = true;
+
+        private Builder(HarvestConfig config) {
+            this.config = config;
+        }
+
+        /** Registers a harvester explicitly, in addition to those {@link ServiceLoader} finds. */
+        public Builder harvester(Harvester harvester) {
+            harvesters.add(harvester);
+            return this;
+        }
+
+        /** Writes datasets to this catalog instead of the embedded one. */
+        public Builder catalog(Catalog catalog) {
+            this.catalog = catalog;
+            return this;
+        }
+
+        /** Uses this queue instead of opening the configured backend. */
+        public Builder queue(HarvestQueue queue) {
+            this.queue = queue;
+            return this;
+        }
+
+        /** The clock that decides leases, timeouts and schedules. */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Where {@link ServiceLoader} looks for harvesters and queue backends (e.g. a plugins folder). */
+        public Builder classLoader(ClassLoader classLoader) {
+            this.classLoader = classLoader;
+            return this;
+        }
+
+        /** Whether to discover harvesters with {@link ServiceLoader} (default true). */
+        public Builder discoverHarvesters(boolean discover) {
+            this.discover = discover;
+            return this;
+        }
+
+        /**
+         * Connects to the database (creating or upgrading the tables) and assembles the engine.
+         *
+         * @return the engine
+         * @throws dev.harvest.core.db.DatabaseUnavailableException if the database cannot be reached
+         * @throws IllegalStateException if two harvesters share a name
+         */
+        public Harvest build() {
+            HarvestDatabase database = HarvestDatabase.open(config, HarvestStore.ENTITIES);
+            try {
+                HarvestStore store = new HarvestStore(database, clock);
+                HarvesterRegistry registry = new HarvesterRegistry();
+                if (discover) {
+                    registry.discover(classLoader);
+                }
+                harvesters.forEach(registry::register);
+                Catalog chosen = catalog;
+                if (chosen == null) {
+                    if (!"embedded".equals(config.get("harvest.catalog.type", "embedded"))) {
+                        throw new ConfigException("harvest.catalog.type=" + config.get("harvest.catalog.type", "")
+                                + " needs that catalog to be given to the builder (the CLI does this for ckan)");
+                    }
+                    chosen = new EmbeddedCatalog(new CatalogStore(database, clock));
+                }
+                return new Harvest(config, database, store, registry, chosen,
+                        new QueueHolder(config, classLoader, queue), clock);
+            } catch (RuntimeException e) {
+                database.close();
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,349 @@
+package dev.harvest.core.config;
+
+import dev.harvest.api.Settings;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The site-wide configuration: ckanext-harvest's keys ({@code ckan.site_id}, {@code ckan.harvest.*}) plus the
+ * database keys {@code harvest.db.url}, {@code harvest.db.user}, {@code harvest.db.password} (or CKAN's
+ * {@code sqlalchemy.url}).
+ *
+ * <p>Without a file the embedded default applies: an H2 database in {@code ./harvest-data} and the in-process queue.
+ * Unknown keys and bad values are rejected with a message naming the key, so that a typo never silently falls back
+ * to a default.
+ */
+public final class HarvestConfig implements Settings {
+
+    /** Keys the engine itself reads, with their defaults ({@code null}: no default). */
+    private static final Map<String, String> ENGINE_KEYS = new LinkedHashMap<>();
+
+    static {
+        ENGINE_KEYS.put("ckan.site_id", "default");
+        ENGINE_KEYS.put("ckan.site_url", null);
+        ENGINE_KEYS.put("ckan.site_title", "CKAN");
+        ENGINE_KEYS.put("ckan.harvest.mq.type", null);
+        ENGINE_KEYS.put("ckan.harvest.timeout", null);
+        ENGINE_KEYS.put("ckan.harvest.status_mail.errored", "false");
+        ENGINE_KEYS.put("ckan.harvest.status_mail.all", "false");
+        ENGINE_KEYS.put("ckan.harvest.log_scope", "-1");
+        ENGINE_KEYS.put("ckan.harvest.log_level", "debug");
+        ENGINE_KEYS.put("ckan.harvest.log_timeframe", "30");
+        ENGINE_KEYS.put("ckan.harvest.harvest_source_limit", "100");
+        ENGINE_KEYS.put("ckan.harvest.not_overwrite_fields", "");
+        ENGINE_KEYS.put("ckanext.harvest.default_dataset_name_append", "number-sequence");
+        ENGINE_KEYS.put("ckanext.harvest.user_name", null);
+        ENGINE_KEYS.put("sqlalchemy.url", null);
+        ENGINE_KEYS.put("harvest.db.url", null);
+        ENGINE_KEYS.put("harvest.db.user", null);
+        ENGINE_KEYS.put("harvest.db.password", null);
+        ENGINE_KEYS.put("harvest.db.pool_size", "10");
+        ENGINE_KEYS.put("harvest.data_dir", "harvest-data");
+        ENGINE_KEYS.put("harvest.retry_limit", "5");
+        ENGINE_KEYS.put("harvest.object_lease_minutes", "10");
+        ENGINE_KEYS.put("harvest.gather_lease_minutes", "10");
+        ENGINE_KEYS.put("harvest.gather_batch_size", "500");
+        ENGINE_KEYS.put("harvest.deletion_guard.max_share", "0.5");
+        ENGINE_KEYS.put("harvest.consumer.threads", "4");
+        ENGINE_KEYS.put("harvest.catalog.type", "embedded");
+    }
+
+    private static final Set<String> KNOWN_MQ_TYPES = Set.of("memory", "redis", "amqp", "ampq");
+
+    private final Map<String, String> values;
+    private final Set<String> pluginKeys;
+
+    private HarvestConfig(Map<String, String> values, Set<String> pluginKeys) {
+        this.values = values;
+        this.pluginKeys = pluginKeys;
+    }
+
+    /**
+     * The embedded default: H2 in {@code dataDir}, in-process queue, embedded catalog.
+     *
+     * @param dataDir where the H2 database file lives
+     * @return the configuration
+     */
+    public static HarvestConfig embedded(Path dataDir) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("harvest.data_dir", dataDir.toString());
+        values.put("ckan.harvest.mq.type", "memory");
+        return new HarvestConfig(values, Set.of());
+    }
+
+    /**
+     * A configuration from key/value pairs, validated against the engine's keys and those the plugins declare.
+     *
+     * @param properties the keys and values
+     * @param pluginKeys keys that queue backends and other plugins read (see
+     *     {@link dev.harvest.api.queue.HarvestQueueProvider#settingKeys()})
+     * @return the configuration
+     * @throws ConfigException naming every unknown key and bad value
+     */
+    public static HarvestConfig of(Map<String, String> properties, Collection<String> pluginKeys) {
+        Map<String, String> values = new LinkedHashMap<>();
+        properties.forEach((key, value) -> values.put(key.strip(), value == null ? "" : value.strip()));
+        HarvestConfig config = new HarvestConfig(values, Set.copyOf(pluginKeys));
+        config.validate();
+        return config;
+    }
+
+    /**
+     * Reads a properties file ({@code key = value} lines, {@code #} comments).
+     *
+     * @param file the file given with {@code --config}
+     * @param pluginKeys keys that plugins declare
+     * @return the configuration
+     * @throws ConfigException if the file cannot be read or holds unknown keys or bad values
+     */
+    public static HarvestConfig load(Path file, Collection<String> pluginKeys) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new ConfigException("Cannot read the configuration file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String name : properties.stringPropertyNames()) {
+            map.put(name, properties.getProperty(name));
+        }
+        return of(map, pluginKeys);
+    }
+
+    /** @return the keys the engine reads */
+    public static Set<String> engineKeys() {
+        return Set.copyOf(ENGINE_KEYS.keySet());
+    }
+
+    private void validate() {
+        List<String> problems = new ArrayList<>();
+        Set<String> unknown = new TreeSet<>();
+        for (String key : values.keySet()) {
+            if (!ENGINE_KEYS.containsKey(key) && !pluginKeys.contains(key)) {
+                unknown.add(key);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            problems.add("unknown configuration key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown));
+        }
+        get("ckan.harvest.mq.type").ifPresent(type -> {
+            if (!KNOWN_MQ_TYPES.contains(type)) {
+                problems.add("ckan.harvest.mq.type: not a valid queue type " + type + " (use memory, redis or amqp)");
+            }
+        });
+        checkInteger(problems, "ckan.harvest.timeout", 1);
+        checkInteger(problems, "ckan.harvest.log_timeframe", 0);
+        checkInteger(problems, "ckan.harvest.harvest_source_limit", 1);
+        checkInteger(problems, "harvest.db.pool_size", 1);
+        checkInteger(problems, "harvest.retry_limit", 1);
+        checkInteger(problems, "harvest.object_lease_minutes", 1);
+        checkInteger(problems, "harvest.gather_lease_minutes", 1);
+        checkInteger(problems, "harvest.gather_batch_size", 1);
+        checkInteger(problems, "harvest.consumer.threads", 1);
+        get("ckan.harvest.log_scope").ifPresent(scope -> {
+            if (!scope.matches("-1|[0-7]")) {
+                problems.add("ckan.harvest.log_scope: must be -1 (off) or 0 to 7, not '" + scope + "'");
+            }
+        });
+        get("ckan.harvest.log_level").ifPresent(level -> {
+            if (!level.toLowerCase().matches("debug|info|warning|error|critical")) {
+                problems.add("ckan.harvest.log_level: must be debug, info, warning, error or critical, not '"
+                        + level + "'");
+            }
+        });
+        for (String key : List.of("ckan.harvest.status_mail.errored", "ckan.harvest.status_mail.all")) {
+            get(key).ifPresent(value -> {
+                if (!value.matches("(?i)true|false")) {
+                    problems.add(key + ": must be true or false, not '" + value + "'");
+                }
+            });
+        }
+        get("ckanext.harvest.default_dataset_name_append").ifPresent(value -> {
+            if (!value.equals("number-sequence") && !value.equals("random-hex")) {
+                problems.add("ckanext.harvest.default_dataset_name_append: must be number-sequence or random-hex,"
+                        + " not '" + value + "'");
+            }
+        });
+        get("harvest.deletion_guard.max_share").ifPresent(value -> {
+            try {
+                double share = Double.parseDouble(value);
+                if (share < 0 || share > 1) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                problems.add("harvest.deletion_guard.max_share: must be a number from 0 to 1, not '" + value + "'");
+            }
+        });
+        get("harvest.catalog.type").ifPresent(value -> {
+            if (!value.equals("embedded") && !value.equals("ckan")) {
+                problems.add("harvest.catalog.type: must be embedded or ckan, not '" + value + "'");
+            }
+        });
+        get("sqlalchemy.url").ifPresent(url -> {
+            if (get("harvest.db.url").isEmpty()) {
+                try {
+                    jdbcFromSqlAlchemy(url);
+                } catch (ConfigException e) {
+                    problems.add(e.getMessage());
+                }
+            }
+        });
+        get("harvest.db.url").ifPresent(url -> {
+            if (!url.startsWith("jdbc:")) {
+                problems.add("harvest.db.url: must be a JDBC URL such as jdbc:postgresql://localhost/harvest, not '"
+                        + url + "'");
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new ConfigException("Invalid configuration: " + String.join("; ", problems));
+        }
+    }
+
+    private void checkInteger(List<String> problems, String key, int min) {
+        get(key).ifPresent(value -> {
+            try {
+                if (Integer.parseInt(value) < min) {
+                    problems.add(key + ": must be at least " + min + ", not " + value);
+                }
+            } catch (NumberFormatException e) {
+                problems.add(key + ": must be an integer, not '" + value + "'");
+            }
+        });
+    }
+
+    @Override
+    public Optional<String> get(String key) {
+        String value = values.get(key);
+        if (value != null && !value.isEmpty()) {
+            return Optional.of(value);
+        }
+        return Optional.ofNullable(ENGINE_KEYS.get(key));
+    }
+
+    /**
+     * @param key an integer key
+     * @return its value or default
+     */
+    public int intValue(String key) {
+        return Integer.parseInt(get(key).orElseThrow(() -> new ConfigException(key + " is not set")));
+    }
+
+    /** @return whether the key was given explicitly (defaults do not count) */
+    public boolean isSet(String key) {
+        String value = values.get(key);
+        return value != null && !value.isEmpty();
+    }
+
+    /** @return the queue type: {@code memory} for the embedded default, otherwise as configured, {@code ampq} read as {@code amqp} */
+    public String queueType() {
+        String type = values.getOrDefault("ckan.harvest.mq.type", "");
+        if (type.isEmpty()) {
+            // ckanext-harvest defaults to redis; without a database configured we are the embedded default
+            return isSet("harvest.db.url") || isSet("sqlalchemy.url") ? "redis" : "memory";
+        }
+        return type.equals("ampq") ? "amqp" : type;
+    }
+
+    /** @return the JDBC URL of the harvest database */
+    public String jdbcUrl() {
+        if (isSet("harvest.db.url")) {
+            return withH2Options(values.get("harvest.db.url"));
+        }
+        if (isSet("sqlalchemy.url")) {
+            return jdbcFromSqlAlchemy(values.get("sqlalchemy.url")).url();
+        }
+        Path dataDir = Path.of(get("harvest.data_dir").orElseThrow()).toAbsolutePath();
+        return withH2Options("jdbc:h2:file:" + dataDir.resolve("harvest"));
+    }
+
+    /** @return the database user, or empty */
+    public String dbUser() {
+        if (isSet("harvest.db.user")) {
+            return values.get("harvest.db.user");
+        }
+        if (!isSet("harvest.db.url") && isSet("sqlalchemy.url")) {
+            return jdbcFromSqlAlchemy(values.get("sqlalchemy.url")).user();
+        }
+        return isH2() ? "sa" : "";
+    }
+
+    /** @return the database password, or empty */
+    public String dbPassword() {
+        if (isSet("harvest.db.password")) {
+            return values.get("harvest.db.password");
+        }
+        if (!isSet("harvest.db.url") && isSet("sqlalchemy.url")) {
+            return jdbcFromSqlAlchemy(values.get("sqlalchemy.url")).password();
+        }
+        return "";
+    }
+
+    /** @return whether the harvest database is H2 */
+    public boolean isH2() {
+        return jdbcUrl().startsWith("jdbc:h2:");
+    }
+
+    /** @return a copy of the explicitly given values, with secrets masked, for display */
+    public Map<String, String> describe() {
+        Map<String, String> shown = new LinkedHashMap<>();
+        values.forEach((key, value) -> shown.put(key, key.contains("password") || key.contains("api_key") ? "***" : value));
+        return shown;
+    }
+
+    private static String withH2Options(String url) {
+        if (!url.startsWith("jdbc:h2:")) {
+            return url;
+        }
+        String upper = url.toUpperCase();
+        StringBuilder out = new StringBuilder(url);
+        // ckanext-harvest's column names "key" and "value" are keywords in H2 2.x
+        if (!upper.contains("NON_KEYWORDS")) {
+            out.append(";NON_KEYWORDS=KEY,VALUE");
+        }
+        if (upper.startsWith("JDBC:H2:MEM:") && !upper.contains("DB_CLOSE_DELAY")) {
+            out.append(";DB_CLOSE_DELAY=-1");
+        }
+        return out.toString();
+    }
+
+    record JdbcTarget(String url, String user, String password) {}
+
+    /** Turns CKAN's {@code postgresql://user:pass@host:port/db} into a JDBC URL and credentials. */
+    static JdbcTarget jdbcFromSqlAlchemy(String sqlAlchemyUrl) {
+        try {
+            URI uri = URI.create(sqlAlchemyUrl.replaceFirst("^postgresql\\+psycopg2?:", "postgresql:")
+                    .replaceFirst("^postgres:", "postgresql:"));
+            if (!"postgresql".equals(uri.getScheme()) || uri.getHost() == null || uri.getPath() == null
+                    || uri.getPath().length() < 2) {
+                throw new IllegalArgumentException();
+            }
+            String user = "";
+            String password = "";
+            if (uri.getRawUserInfo() != null) {
+                String[] parts = uri.getRawUserInfo().split(":", 2);
+                user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+                password = parts.length > 1 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : "";
+            }
+            String url = "jdbc:postgresql://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+                    + uri.getPath() + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : "");
+            return new JdbcTarget(url, user, password);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("sqlalchemy.url: expected postgresql://user:password@host[:port]/database, not '"
+                    + sqlAlchemyUrl.replaceAll(":[^:@/]*@", ":***@") + "'");
+        }
+    }
+}

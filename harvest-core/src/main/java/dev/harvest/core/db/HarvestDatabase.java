@@ -1,0 +1,169 @@
+package dev.harvest.core.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.harvest.core.config.HarvestConfig;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import liquibase.Liquibase;
+import liquibase.database.Database;
+import liquibase.database.DatabaseFactory;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.exception.LiquibaseException;
+import liquibase.resource.ClassLoaderResourceAccessor;
+import org.hibernate.Session;
+import org.hibernate.SessionFactory;
+import org.hibernate.StatelessSession;
+import org.hibernate.cfg.AvailableSettings;
+import org.hibernate.cfg.Configuration;
+
+/**
+ * The harvest database: a HikariCP pool, the Liquibase schema, and Hibernate over both.
+ *
+ * <p>Named {@code HarvestDatabase} to keep it apart from Liquibase's {@code Database}.
+ */
+public final class HarvestDatabase implements AutoCloseable {
+
+    /** The Liquibase changelog on the classpath. */
+    public static final String CHANGELOG = "db/changelog/harvest-changelog.xml";
+
+    /** Liquibase logs every changeset through java.util.logging; operators need only its warnings. Held so the
+     * level is not lost when the logger is garbage collected. */
+    private static final java.util.logging.Logger LIQUIBASE_LOGGER = java.util.logging.Logger.getLogger("liquibase");
+
+    private final HikariDataSource dataSource;
+    private final SessionFactory sessionFactory;
+    private final boolean postgres;
+
+    private HarvestDatabase(HikariDataSource dataSource, SessionFactory sessionFactory, boolean postgres) {
+        this.dataSource = dataSource;
+        this.sessionFactory = sessionFactory;
+        this.postgres = postgres;
+    }
+
+    /**
+     * Connects, brings the schema up to date, and starts Hibernate.
+     *
+     * @param config the site configuration
+     * @param entities the mapped entity classes
+     * @return the database
+     * @throws DatabaseUnavailableException if the database cannot be reached or migrated
+     */
+    public static HarvestDatabase open(HarvestConfig config, List<Class<?>> entities) {
+        HikariDataSource dataSource = pool(config);
+        try {
+            migrate(dataSource);
+            Configuration hibernate = new Configuration();
+            entities.forEach(hibernate::addAnnotatedClass);
+            hibernate.getProperties().put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, dataSource);
+            hibernate.setProperty(AvailableSettings.STATEMENT_BATCH_SIZE, "100");
+            hibernate.setProperty(AvailableSettings.ORDER_INSERTS, "true");
+            hibernate.setProperty(AvailableSettings.ORDER_UPDATES, "true");
+            hibernate.setProperty(AvailableSettings.HBM2DDL_AUTO, "none");
+            hibernate.setProperty(AvailableSettings.SHOW_SQL, "false");
+            hibernate.setProperty("hibernate.type.preferred_boolean_jdbc_type", "BOOLEAN");
+            SessionFactory sessionFactory = hibernate.buildSessionFactory();
+            return new HarvestDatabase(dataSource, sessionFactory, config.jdbcUrl().startsWith("jdbc:postgresql:"));
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates or upgrades the schema without starting Hibernate ({@code harvester initdb}).
+     *
+     * @param config the site configuration
+     */
+    public static void initialise(HarvestConfig config) {
+        try (HikariDataSource dataSource = pool(config)) {
+            migrate(dataSource);
+        }
+    }
+
+    private static HikariDataSource pool(HarvestConfig config) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.jdbcUrl());
+        hikari.setUsername(config.dbUser());
+        hikari.setPassword(config.dbPassword());
+        hikari.setMaximumPoolSize(config.intValue("harvest.db.pool_size"));
+        hikari.setPoolName("harvest");
+        hikari.setConnectionTimeout(10_000);
+        hikari.setInitializationFailTimeout(10_000);
+        try {
+            return new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new DatabaseUnavailableException("Cannot connect to the harvest database at "
+                    + safeUrl(config.jdbcUrl()) + ": " + rootMessage(e), e);
+        }
+    }
+
+    private static void migrate(DataSource dataSource) {
+        LIQUIBASE_LOGGER.setLevel(java.util.logging.Level.WARNING);
+        try (Connection connection = dataSource.getConnection()) {
+            Database database =
+                    DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
+            try (Liquibase liquibase = new Liquibase(CHANGELOG, new ClassLoaderResourceAccessor(), database)) {
+                liquibase.update("");
+            }
+        } catch (SQLException | LiquibaseException e) {
+            throw new DatabaseUnavailableException("Cannot create or upgrade the harvest tables: " + rootMessage(e), e);
+        } catch (Exception e) {
+            throw new DatabaseUnavailableException("Cannot create or upgrade the harvest tables: " + rootMessage(e), e);
+        }
+    }
+
+    /**
+     * Runs work in one transaction, committed when it returns and rolled back when it throws.
+     *
+     * @param work the work
+     * @param <T> its result type
+     * @return its result
+     */
+    public <T> T inTransaction(Function<Session, T> work) {
+        return sessionFactory.fromTransaction(work);
+    }
+
+    /**
+     * Runs bulk work in one transaction on a stateless session (no first-level cache: for batches).
+     *
+     * @param work the work
+     * @param <T> its result type
+     * @return its result
+     */
+    public <T> T inStatelessTransaction(Function<StatelessSession, T> work) {
+        return sessionFactory.fromStatelessTransaction(work);
+    }
+
+    /** @return whether this is PostgreSQL (else H2) */
+    public boolean isPostgres() {
+        return postgres;
+    }
+
+    /** @return the pool, for code that needs plain JDBC */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        sessionFactory.close();
+        dataSource.close();
+    }
+
+    static String safeUrl(String url) {
+        return url.replaceAll("password=[^&;]*", "password=***");
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return message == null ? root.getClass().getSimpleName() : message.lines().findFirst().orElse(message);
+    }
+}

@@ -1,0 +1,257 @@
+package dev.harvest.core.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.harvest.api.GatherContext;
+import dev.harvest.api.GatherOutcome;
+import dev.harvest.api.HarvestJob;
+import dev.harvest.api.HarvestSource;
+import dev.harvest.api.Harvester;
+import dev.harvest.api.NewHarvestObject;
+import dev.harvest.api.Settings;
+import dev.harvest.core.store.HarvestStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the gather stage of one job: claims it, streams the harvester's objects into the database in batches (each
+ * batch handed to the fetch queue once committed), infers deletions after a full listing, and records the end.
+ *
+ * <p>A harvester exception is a gather error: the objects already stored are still fetched and imported, no
+ * deletion is inferred, and the job is not error-free. Nothing is deleted and the consumer carries on.
+ */
+final class GatherRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatherRunner.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HarvestStore store;
+    private final HarvesterRegistry harvesters;
+    private final Settings settings;
+    private final int batchSize;
+    private final Duration lease;
+    private final double maxDeletionShare;
+
+    GatherRunner(HarvestStore store, HarvesterRegistry harvesters, Settings settings, int batchSize, Duration lease,
+            double maxDeletionShare) {
+        this.store = store;
+        this.harvesters = harvesters;
+        this.settings = settings;
+        this.batchSize = batchSize;
+        this.lease = lease;
+        this.maxDeletionShare = maxDeletionShare;
+    }
+
+    /** What happened to a gather request. */
+    enum Result {
+        /** The gather ran (successfully or not) and the job's gather is finished. */
+        GATHERED,
+        /** The job is not running, already gathered, or held by a live gatherer: nothing to do. */
+        SKIPPED
+    }
+
+    /**
+     * Gathers a job.
+     *
+     * @param jobId the job
+     * @param publish receives each committed batch of new object ids (the fetch queue); may be a no-op
+     * @return whether a gather ran
+     */
+    Result gather(String jobId, Consumer<List<String>> publish) {
+        String owner = "gather-" + UUID.randomUUID();
+        Optional<HarvestJob> claimed = store.claimGather(jobId, owner, lease);
+        if (claimed.isEmpty()) {
+            LOG.debug("Job {} is not waiting for a gather; skipped", jobId);
+            return Result.SKIPPED;
+        }
+        HarvestJob job = claimed.get();
+        HarvestSource source = store.findSource(job.sourceId()).orElseThrow();
+        Optional<Harvester> harvester = harvesters.find(source.type());
+        if (harvester.isEmpty()) {
+            store.addGatherError(jobId, "System error - No harvester could be found for source type " + source.type());
+            store.finishGather(jobId, owner, false);
+            store.finishJobIfDone(jobId);
+            return Result.GATHERED;
+        }
+        LOG.info("Gathering job {} of source {} ({})", jobId, source.name(), source.type());
+        StreamingGatherContext context = new StreamingGatherContext(job, source, owner, publish);
+        boolean fullListing = false;
+        try {
+            GatherOutcome outcome = harvester.get().gather(context);
+            context.flush();
+            if (outcome instanceof GatherOutcome.Failed failed) {
+                store.addGatherError(jobId, failed.message());
+            } else if (outcome instanceof GatherOutcome.Completed completed) {
+                fullListing = completed.fullListing() && !context.hadErrors;
+            } else {
+                store.addGatherError(jobId, "Gather stage failed: the harvester returned no outcome");
+            }
+        } catch (LostGatherLease e) {
+            LOG.warn("Job {}: another worker took over the gather ({}); stopping this one", jobId, e.getMessage());
+            return Result.SKIPPED;
+        } catch (Exception | LinkageError e) {
+            LOG.warn("Gather of job {} failed", jobId, e);
+            safeFlush(context);
+            store.addGatherError(jobId, "Gather stage failed: " + describe(e));
+        }
+        if (fullListing) {
+            applyDeletions(job, source, publish);
+        }
+        if (store.finishGather(jobId, owner, fullListing)) {
+            LOG.info("Gathered job {}: {} objects", jobId, context.emitted);
+        }
+        store.finishJobIfDone(jobId);
+        return Result.GATHERED;
+    }
+
+    private void safeFlush(StreamingGatherContext context) {
+        try {
+            context.flush();
+        } catch (RuntimeException e) {
+            LOG.warn("Could not store the last objects of a failed gather", e);
+        }
+    }
+
+    private void applyDeletions(HarvestJob job, HarvestSource source, Consumer<List<String>> publish) {
+        long vanished = store.countVanished(job);
+        if (vanished == 0) {
+            return;
+        }
+        long provided = store.currentDatasetCount(source.id());
+        DeletionPolicy policy = DeletionPolicy.of(source.config(), maxDeletionShare);
+        double share = provided == 0 ? 1.0 : (double) vanished / provided;
+        if (share > policy.maxShare() && !policy.force()) {
+            String message = String.format(Locale.ROOT,
+                    "Deletion guard: %d of the %d datasets of this source (%.0f%%) have disappeared from the remote,"
+                            + " more than the allowed %.0f%%; no dataset was deleted. If the remote really removed them,"
+                            + " set \"force_deletions\": true in the source configuration (or raise"
+                            + " \"deletion_guard_max_share\") and harvest again.",
+                    vanished, provided, share * 100, policy.maxShare() * 100);
+            LOG.warn("Job {}: {}", job.id(), message);
+            store.addGatherError(job.id(), message);
+            return;
+        }
+        long created = store.createDeletionObjects(job, batchSize, publish);
+        LOG.info("Job {}: {} datasets disappeared from the remote and will be deleted", job.id(), created);
+    }
+
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    /** The per-source deletion settings, read from the source config JSON. */
+    record DeletionPolicy(double maxShare, boolean force) {
+        static DeletionPolicy of(String config, double siteMaxShare) {
+            if (config == null || config.isBlank()) {
+                return new DeletionPolicy(siteMaxShare, false);
+            }
+            try {
+                JsonNode node = JSON.readTree(config);
+                double share = node.path("deletion_guard_max_share").isNumber()
+                        ? node.get("deletion_guard_max_share").asDouble() : siteMaxShare;
+                return new DeletionPolicy(share, node.path("force_deletions").asBoolean(false));
+            } catch (Exception e) {
+                return new DeletionPolicy(siteMaxShare, false);
+            }
+        }
+    }
+
+    private static final class LostGatherLease extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LostGatherLease(String message) {
+            super(message);
+        }
+    }
+
+    private final class StreamingGatherContext implements GatherContext {
+        private final HarvestJob job;
+        private final HarvestSource source;
+        private final String owner;
+        private final Consumer<List<String>> publish;
+        private final List<NewHarvestObject> pending = new ArrayList<>();
+        private final Set<String> pendingPresent = new LinkedHashSet<>();
+        private long emitted;
+        private boolean hadErrors;
+
+        StreamingGatherContext(HarvestJob job, HarvestSource source, String owner, Consumer<List<String>> publish) {
+            this.job = job;
+            this.source = source;
+            this.owner = owner;
+            this.publish = publish;
+        }
+
+        @Override
+        public HarvestSource source() {
+            return source;
+        }
+
+        @Override
+        public HarvestJob job() {
+            return job;
+        }
+
+        @Override
+        public Settings settings() {
+            return settings;
+        }
+
+        @Override
+        public Optional<HarvestJob> lastErrorFreeJob() {
+            return store.lastErrorFreeJob(source.id(), job.id());
+        }
+
+        @Override
+        public void emit(NewHarvestObject object) {
+            pending.add(object);
+            if (pending.size() >= batchSize) {
+                flush();
+            }
+        }
+
+        @Override
+        public void markPresent(String guid) {
+            pendingPresent.add(guid);
+            if (pendingPresent.size() >= batchSize) {
+                flush();
+            }
+        }
+
+        @Override
+        public void gatherError(String message) {
+            hadErrors = true;
+            store.addGatherError(job.id(), message);
+        }
+
+        @Override
+        public long emittedCount() {
+            return emitted + pending.size();
+        }
+
+        void flush() {
+            if (!pending.isEmpty()) {
+                List<String> ids = store.insertObjects(job, pending);
+                emitted += ids.size();
+                pending.clear();
+                publish.accept(ids);
+            }
+            if (!pendingPresent.isEmpty()) {
+                store.markPresent(job.id(), pendingPresent);
+                pendingPresent.clear();
+            }
+            if (!store.extendGatherLease(job.id(), owner, lease)) {
+                throw new LostGatherLease("the gather lease of job " + job.id() + " expired or the job was aborted");
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.harvest.core.engine;
+
+import dev.harvest.api.Harvester;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The harvesters of this process, keyed by {@code info().name}. Filled from {@link ServiceLoader} and by explicit
+ * registration; two harvesters with one name are an error, never "first found wins".
+ */
+public final class HarvesterRegistry {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HarvesterRegistry.class);
+
+    private final Map<String, Harvester> byName = new LinkedHashMap<>();
+
+    /**
+     * Registers every harvester that {@link ServiceLoader} finds through the class loader.
+     *
+     * @param classLoader where to look ({@code META-INF/services/dev.harvest.api.Harvester})
+     * @return this registry
+     */
+    public HarvesterRegistry discover(ClassLoader classLoader) {
+        for (Harvester harvester : ServiceLoader.load(Harvester.class, classLoader)) {
+            register(harvester);
+        }
+        return this;
+    }
+
+    /**
+     * Registers one harvester.
+     *
+     * @param harvester the harvester
+     * @return this registry
+     * @throws IllegalStateException if another harvester has the same name
+     */
+    public synchronized HarvesterRegistry register(Harvester harvester) {
+        String name = harvester.info().name();
+        Harvester existing = byName.get(name);
+        if (existing != null) {
+            if (existing.getClass() == harvester.getClass()) {
+                return this;
+            }
+            throw new IllegalStateException("Two harvesters are named '" + name + "': "
+                    + existing.getClass().getName() + " and " + harvester.getClass().getName());
+        }
+        LOG.info("Registering harvester {} ({})", name, harvester.getClass().getName());
+        byName.put(name, harvester);
+        return this;
+    }
+
+    /**
+     * @param name a source type
+     * @return the harvester of that name
+     */
+    public synchronized Optional<Harvester> find(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    /** @return every registered harvester, in registration order */
+    public synchronized Collection<Harvester> all() {
+        return List.copyOf(byName.values());
+    }
+
+    /** @return the registered names, for messages */
+    public synchronized List<String> names() {
+        return List.copyOf(byName.keySet());
+    }
+}

@@ -1,0 +1,325 @@
+package dev.harvest.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.harvest.api.HarvestJob;
+import dev.harvest.api.HarvestSource;
+import dev.harvest.api.catalog.Dataset;
+import dev.harvest.api.queue.QueueName;
+import dev.harvest.core.queue.InMemoryHarvestQueue;
+import dev.harvest.core.store.HarvestStore.ObjectSummary;
+import dev.harvest.core.store.ObjectClaim;
+import dev.harvest.core.testing.MutableClock;
+import dev.harvest.core.testing.ScriptedHarvester;
+import dev.harvest.core.testing.TestDatabases;
+import dev.harvest.core.testing.TestDatabases.Kind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The engine end to end on H2 and on the real PostgreSQL, with a harvester scripted by its source config. */
+class HarvestEngineTest {
+
+    private final MutableClock clock = new MutableClock();
+    private Harvest harvest;
+    private InMemoryHarvestQueue queue;
+
+    private Harvest open(Kind kind, Map<String, String> settings) {
+        queue = new InMemoryHarvestQueue("engine-test");
+        harvest = Harvest.builder(TestDatabases.config(kind, settings))
+                .discoverHarvesters(false)
+                .harvester(new ScriptedHarvester())
+                .queue(queue)
+                .clock(clock)
+                .build();
+        return harvest;
+    }
+
+    private Harvest open(Kind kind) {
+        return open(kind, Map.of());
+    }
+
+    @AfterEach
+    void close() {
+        if (harvest != null) {
+            harvest.close();
+        }
+    }
+
+    private HarvestSource source(String config) {
+        return harvest.createSource(SourceRequest.of("src", "http://remote.example.org/", ScriptedHarvester.NAME)
+                .withConfig(config));
+    }
+
+    private static Map<String, String> statusByGuid(JobReport report) {
+        return report.objects().stream().collect(Collectors.toMap(ObjectSummary::guid, o -> o.state() + "/" + o.reportStatus()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void runTestImportsEveryGatheredRecordAndFinishesTheJob(Kind kind) throws Exception {
+        open(kind);
+        source("{\"guids\": [\"a\", \"b\", \"c\"]}");
+
+        JobReport report = harvest.runTest("src");
+
+        assertEquals("Finished", report.job().status());
+        assertEquals(3, report.stats().count("added"));
+        assertEquals(0, report.stats().count("errored"));
+        assertEquals(Map.of("a", "COMPLETE/added", "b", "COMPLETE/added", "c", "COMPLETE/added"), statusByGuid(report));
+        Dataset a = harvest.catalog().findDataset("ds-a").orElseThrow();
+        assertEquals("content of a", a.string("notes"));
+        assertTrue(report.objects().stream().allMatch(ObjectSummary::current));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aSecondHarvestReportsUpdatedAndNotModifiedAndMovesCurrent(Kind kind) throws Exception {
+        open(kind);
+        HarvestSource source = source("{\"guids\": [\"a\", \"b\"]}");
+        harvest.runTest("src");
+        harvest.store().database().inTransaction(session -> session.createNativeMutationQuery(
+                        "update harvest_source set config = :c where id = :id")
+                .setParameter("c", "{\"guids\": [\"a\", \"b\"], \"content\": {\"a\": \"new content\"}}")
+                .setParameter("id", source.id())
+                .executeUpdate());
+
+        JobReport second = harvest.runTest("src");
+
+        assertEquals(Map.of("a", "COMPLETE/updated", "b", "COMPLETE/not modified"), statusByGuid(second));
+        assertEquals(1, second.stats().count("updated"));
+        assertEquals(1, second.stats().count("not modified"));
+        assertEquals("new content", harvest.catalog().findDataset("ds-a").orElseThrow().string("notes"));
+        assertEquals(2, harvest.store().currentDatasetCount(source.id()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aPluginExceptionInFetchErrorsOnlyThatObjectAndRecordsTheMessage(Kind kind) {
+        open(kind);
+        source("{\"guids\": [\"a\", \"b\"], \"throw_in_fetch\": \"a\", \"fail_import\": \"b\"}");
+
+        JobReport report = harvest.runTest("src");
+
+        assertEquals("Finished", report.job().status());
+        assertEquals(Map.of("a", "ERROR/errored", "b", "ERROR/errored"), statusByGuid(report));
+        ObjectSummary a = report.objects().stream().filter(o -> o.guid().equals("a")).findFirst().orElseThrow();
+        assertEquals(List.of("IOException: connection reset while fetching a"), a.errors());
+        assertEquals(2, report.stats().count("errored"));
+        assertEquals(2, report.stats().objectErrorSummary().size());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aGatherExceptionIsRecordedTheJobFinishesAndItIsNotErrorFree(Kind kind) {
+        open(kind);
+        HarvestSource source = source("{\"guids\": [\"a\"], \"throw_in_gather\": true}");
+
+        JobReport report = harvest.runTest("src");
+
+        assertEquals("Finished", report.job().status());
+        assertEquals(List.of("Gather stage failed: IllegalStateException: the remote catalog went away"),
+                report.gatherErrors());
+        assertEquals(Map.of("a", "COMPLETE/added"), statusByGuid(report), "objects emitted before the failure are kept");
+        assertEquals(2, report.stats().count("errored") + report.stats().count("added"));
+        assertTrue(harvest.store().lastErrorFreeJob(source.id(), "none").isEmpty());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void datasetsThatDisappearFromAFullListingAreDeletedButNotAfterAPartialOrFailedOne(Kind kind) throws Exception {
+        open(kind);
+        HarvestSource source = source("{\"guids\": [\"a\", \"b\", \"c\"]}");
+        harvest.runTest("src");
+        setConfig(source, "{\"guids\": [\"a\", \"b\"], \"fail_gather\": \"page 2 failed\"}");
+        JobReport failed = harvest.runTest("src");
+        assertEquals("active", harvest.catalog().findDataset("ds-c").orElseThrow().state());
+        assertFalse(failed.objects().stream().anyMatch(o -> "deleted".equals(o.reportStatus())));
+
+        setConfig(source, "{\"guids\": [\"a\", \"b\"]}");
+        JobReport full = harvest.runTest("src");
+
+        assertEquals(1, full.stats().count("deleted"));
+        assertEquals("COMPLETE/deleted", statusByGuid(full).get("c"));
+        assertEquals("deleted", harvest.catalog().findDataset("ds-c").orElseThrow().state());
+        assertEquals(2, harvest.store().currentDatasetCount(source.id()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void theDeletionGuardHoldsBackMassDeletionsUntilForced(Kind kind) throws Exception {
+        open(kind);
+        HarvestSource source = source("{\"guids\": [\"a\", \"b\", \"c\", \"d\"]}");
+        harvest.runTest("src");
+        setConfig(source, "{\"guids\": [\"a\"]}");
+
+        JobReport guarded = harvest.runTest("src");
+
+        assertEquals(0, guarded.stats().count("deleted"));
+        assertTrue(guarded.gatherErrors().get(0).startsWith("Deletion guard: 3 of the 4 datasets"),
+                guarded.gatherErrors().toString());
+        assertEquals("active", harvest.catalog().findDataset("ds-d").orElseThrow().state());
+
+        setConfig(source, "{\"guids\": [\"a\"], \"force_deletions\": true}");
+        JobReport forced = harvest.runTest("src");
+        assertEquals(3, forced.stats().count("deleted"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void twoWorkersClaimingOneObjectExactlyOneWins(Kind kind) throws Exception {
+        open(kind);
+        source("{\"guids\": [\"a\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+        harvest.engine().gatherRunnerForTests(job.id());
+        String objectId = harvest.store().objectsOfJob(job.id()).get(0).id();
+
+        int workers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        CountDownLatch start = new CountDownLatch(1);
+        ConcurrentLinkedQueue<ObjectClaim> wins = new ConcurrentLinkedQueue<>();
+        List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            futures.add(pool.submit(() -> {
+                start.await();
+                harvest.store().claimObject(objectId, Duration.ofMinutes(5)).ifPresent(wins::add);
+                return null;
+            }));
+        }
+        start.countDown();
+        for (var future : futures) {
+            future.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+
+        assertEquals(1, wins.size());
+        assertEquals(1, wins.peek().deliveries());
+        ObjectClaim loser = new ObjectClaim(wins.peek().object(), "someone-else", 1, false);
+        assertFalse(harvest.store().fetchSucceeded(loser, null), "a stale claim token cannot move the object on");
+        assertTrue(harvest.store().fetchSucceeded(wins.peek(), null));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aJobFinishesWhenItsLastObjectIsDoneWithoutWaitingForRun(Kind kind) throws Exception {
+        open(kind);
+        source("{\"guids\": [\"a\", \"b\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+        assertEquals("Running", job.status());
+
+        drain(QueueName.GATHER);
+        drain(QueueName.FETCH);
+
+        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
+        assertEquals(2, harvest.report(job.id()).stats().count("added"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void abortingMarksTheJobAbortedAndItsUnfinishedObjectsErrored(Kind kind) throws Exception {
+        open(kind);
+        source("{\"guids\": [\"a\", \"b\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+        drain(QueueName.GATHER);
+
+        HarvestJob aborted = harvest.abortJob("src");
+
+        assertEquals("Aborted", aborted.status());
+        JobReport report = harvest.report(job.id());
+        assertEquals(Map.of("a", "ERROR/errored", "b", "ERROR/errored"), statusByGuid(report));
+        drain(QueueName.FETCH);
+        assertEquals(0, harvest.catalog().findDataset("ds-a").map(d -> 1).orElse(0), "a late message imports nothing");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void anObjectWhoseWorkerDiedIsRequeuedByRunAndEndsInErrorAfterTheRetryLimit(Kind kind) throws Exception {
+        open(kind, Map.of("harvest.retry_limit", "3"));
+        source("{\"guids\": [\"a\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+        drain(QueueName.GATHER);
+        String objectId = harvest.store().objectsOfJob(job.id()).get(0).id();
+        queue.purge(QueueName.FETCH);
+
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            Optional<ObjectClaim> claim = harvest.store().claimObject(objectId, Duration.ofMinutes(10));
+            assertTrue(claim.isPresent(), "attempt " + attempt + " claims the object");
+            clock.advance(Duration.ofMinutes(11)); // the worker died: its lease runs out
+            assertEquals(1, harvest.run().objectsRequeued());
+            queue.purge(QueueName.FETCH);
+        }
+        harvest.engine().fetchMessage(objectId);
+
+        ObjectSummary object = harvest.report(job.id()).objects().get(0);
+        assertEquals("ERROR/errored", object.state() + "/" + object.reportStatus());
+        assertTrue(object.errors().get(0).startsWith("Too many consecutive retries for object " + objectId));
+        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void runTimesOutAJobWithoutProgressWithTheOriginalMessage(Kind kind) throws Exception {
+        open(kind, Map.of("ckan.harvest.timeout", "30"));
+        source("{\"guids\": [\"a\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+        drain(QueueName.GATHER);
+        clock.advance(Duration.ofMinutes(31));
+
+        assertEquals(1, harvest.run().timedOut());
+
+        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
+        String error = harvest.store().gatherErrors(job.id()).get(0);
+        assertTrue(error.startsWith("Job " + job.id() + " timeout (30 minutes)\n\tJob created: "), error);
+        harvest.engine().fetchMessage(harvest.store().objectsOfJob(job.id()).get(0).id());
+        assertEquals("ERROR/errored", statusByGuid(harvest.report(job.id())).get("a"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void runStartsNewJobsAndIsHarmlessWhenRunTwice(Kind kind) throws Exception {
+        open(kind);
+        source("{\"guids\": [\"a\"]}");
+        HarvestJob job = harvest.createJob("src", false);
+
+        assertEquals(1, harvest.run().started());
+        assertEquals(0, harvest.run().started());
+
+        assertEquals(1, queue.waitingCount(QueueName.GATHER));
+        assertEquals("Running", harvest.store().findJob(job.id()).orElseThrow().status());
+    }
+
+    private void setConfig(HarvestSource source, String config) {
+        harvest.store().database().inTransaction(session -> session.createNativeMutationQuery(
+                        "update harvest_source set config = :c where id = :id")
+                .setParameter("c", config)
+                .setParameter("id", source.id())
+                .executeUpdate());
+    }
+
+    private void drain(QueueName name) throws Exception {
+        try (var consumer = queue.consumer(name)) {
+            while (true) {
+                var delivery = consumer.poll(Duration.ofMillis(50));
+                if (delivery.isEmpty()) {
+                    return;
+                }
+                harvest.engine().handlerFor(name).accept(
+                        dev.harvest.api.queue.QueueMessages.id(name, delivery.get().body()).orElseThrow());
+                delivery.get().ack();
+            }
+        }
+    }
+}

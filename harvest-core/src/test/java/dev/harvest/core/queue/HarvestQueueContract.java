@@ -1,0 +1,501 @@
+package dev.harvest.core.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.harvest.api.queue.Delivery;
+import dev.harvest.api.queue.HarvestQueue;
+import dev.harvest.api.queue.QueueConsumer;
+import dev.harvest.api.queue.QueueException;
+import dev.harvest.api.queue.QueueMessages;
+import dev.harvest.api.queue.QueueName;
+import dev.harvest.core.testing.ExternalServices;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link HarvestQueue} backend must show, run once per backend by a subclass that supplies the
+ * queue and says, through constructor flags, which optional behaviours it has.
+ *
+ * <p>A subclass implements {@link #openQueue(String)} and {@link #abandon(HarvestQueue, QueueConsumer)}, and usually
+ * {@link #cleanUp(String)}; it may call a service check such as {@code ExternalServices.requireRedis()} in a
+ * {@code @BeforeEach}. Every test works on site ids of its own, so backends sharing a broker never interfere.
+ */
+public abstract class HarvestQueueContract {
+
+    /** How long a test waits for a message it expects. */
+    protected static final Duration EXPECTED_MESSAGE_WAIT = Duration.ofSeconds(10);
+
+    /** How long a test waits before concluding that no message will come. */
+    protected static final Duration ABSENT_MESSAGE_WAIT = Duration.ofMillis(500);
+
+    private static final int CONCURRENT_MESSAGES = 10_000;
+    private static final int CONCURRENT_CONSUMERS = 4;
+    private static final Duration CONCURRENT_DEADLINE = Duration.ofMinutes(3);
+
+    private final Duration abandonedDeliveriesReturnWithin;
+    private final boolean marksRedeliveries;
+    private final boolean countsPurgedMessages;
+
+    private final Map<String, HarvestQueue> openQueues = new LinkedHashMap<>();
+
+    /**
+     * @param abandonedDeliveriesReturnWithin the bound within which the backend's own recovery returns the deliveries
+     *     of a consumer that died without closing
+     * @param marksRedeliveries whether {@link Delivery#redelivered()} is true for a message that was released or
+     *     returned by a closed consumer
+     * @param countsPurgedMessages whether {@link HarvestQueue#purge(QueueName)} reports the count (else it may be -1)
+     */
+    protected HarvestQueueContract(
+            Duration abandonedDeliveriesReturnWithin, boolean marksRedeliveries, boolean countsPurgedMessages) {
+        this.abandonedDeliveriesReturnWithin = abandonedDeliveriesReturnWithin;
+        this.marksRedeliveries = marksRedeliveries;
+        this.countsPurgedMessages = countsPurgedMessages;
+    }
+
+    /**
+     * Opens a new connection to the backend for one site. Called at most once per site id per test.
+     *
+     * @param siteId the {@code ckan.site_id} to namespace by
+     * @return the queue; the contract closes it after the test
+     */
+    protected abstract HarvestQueue openQueue(String siteId) throws Exception;
+
+    /**
+     * Makes a consumer look dead to the backend without closing it and without releasing its deliveries, as if its
+     * process had been killed: e.g. stop its heartbeat (Redis) or drop its connection (AMQP). The thread that polled
+     * it has already ended when this is called.
+     *
+     * @param queue the queue the consumer came from
+     * @param consumer the consumer to abandon
+     */
+    protected abstract void abandon(HarvestQueue queue, QueueConsumer consumer) throws Exception;
+
+    /**
+     * Removes whatever the backend left behind for a site (keys, queues), after its queue was closed.
+     *
+     * @param siteId a site id used by the test
+     */
+    protected void cleanUp(String siteId) throws Exception {}
+
+    /** @return the readable prefix of the site ids this suite creates */
+    protected String siteIdPrefix() {
+        return "contract";
+    }
+
+    /**
+     * A queue for a new site of its own.
+     *
+     * @return the queue, closed and cleaned up after the test
+     */
+    protected final HarvestQueue newSiteQueue() throws Exception {
+        String siteId = ExternalServices.uniqueSiteId(siteIdPrefix());
+        HarvestQueue queue = openQueue(siteId);
+        openQueues.put(siteId, queue);
+        return queue;
+    }
+
+    @AfterEach
+    void closeQueuesAndCleanUp() throws Exception {
+        for (Map.Entry<String, HarvestQueue> entry : openQueues.entrySet()) {
+            try {
+                entry.getValue().close();
+            } finally {
+                cleanUp(entry.getKey());
+            }
+        }
+        openQueues.clear();
+    }
+
+    @Test
+    void messagesAreDeliveredInTheOrderTheyWerePublished() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(50);
+        queue.publish(QueueName.FETCH, ids.subList(0, 30));
+        for (String id : ids.subList(30, 50)) {
+            queue.publish(QueueName.FETCH, id);
+        }
+
+        List<String> received = new ArrayList<>();
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+            for (int i = 0; i < ids.size(); i++) {
+                Delivery delivery = expectDelivery(consumer);
+                received.add(idOf(QueueName.FETCH, delivery));
+                delivery.ack();
+            }
+        }
+        assertEquals(ids, received);
+    }
+
+    @Test
+    void messagesPublishedBeforeAnyConsumerExistedAreKept() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String jobId = randomId();
+        queue.publish(QueueName.GATHER, jobId);
+
+        try (QueueConsumer consumer = queue.consumer(QueueName.GATHER)) {
+            Delivery delivery = expectDelivery(consumer);
+            assertEquals(jobId, idOf(QueueName.GATHER, delivery));
+            delivery.ack();
+        }
+    }
+
+    @Test
+    void bodiesAreByteForByteTheMessagesOfCkanextHarvest() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String jobId = randomId();
+        String objectId = randomId();
+        queue.publish(QueueName.GATHER, jobId);
+        queue.publish(QueueName.FETCH, objectId);
+
+        try (QueueConsumer gather = queue.consumer(QueueName.GATHER);
+                QueueConsumer fetch = queue.consumer(QueueName.FETCH)) {
+            Delivery job = expectDelivery(gather);
+            Delivery object = expectDelivery(fetch);
+            assertEquals("{\"harvest_job_id\": \"" + jobId + "\"}", job.body());
+            assertEquals(QueueMessages.body(QueueName.FETCH, objectId), object.body());
+            job.ack();
+            object.ack();
+        }
+    }
+
+    @Test
+    void anAcknowledgedMessageIsGoneForGood() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        queue.publish(QueueName.FETCH, randomId());
+
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+            expectDelivery(consumer).ack();
+        }
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+            assertNoDelivery(consumer);
+        }
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+    }
+
+    @Test
+    void anUnacknowledgedDeliveryOfAClosedConsumerComesBack() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String id = randomId();
+        queue.publish(QueueName.FETCH, id);
+
+        QueueConsumer first = queue.consumer(QueueName.FETCH);
+        Delivery taken = expectDelivery(first);
+        assertEquals(id, idOf(QueueName.FETCH, taken));
+        assertFalse(taken.redelivered(), "a first delivery must not claim to be a redelivery");
+        first.close();
+
+        try (QueueConsumer second = queue.consumer(QueueName.FETCH)) {
+            Delivery again = expectDelivery(second);
+            assertEquals(id, idOf(QueueName.FETCH, again));
+            if (marksRedeliveries) {
+                assertTrue(again.redelivered(), "a returned message must be marked as redelivered");
+            }
+            again.ack();
+        }
+    }
+
+    @Test
+    void aDeliveryOfAConsumerThatDiesWithoutClosingComesBack() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String id = randomId();
+        queue.publish(QueueName.FETCH, id);
+
+        QueueConsumer dying = queue.consumer(QueueName.FETCH);
+        AtomicReference<Optional<Delivery>> takenByDyingThread = new AtomicReference<>(Optional.empty());
+        AtomicReference<Throwable> dyingThreadFailure = new AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try {
+                takenByDyingThread.set(dying.poll(EXPECTED_MESSAGE_WAIT));
+            } catch (Throwable e) {
+                dyingThreadFailure.set(e);
+            }
+            // The thread ends here holding an unacknowledged delivery: the consumer is never closed.
+        }, "contract-dying-consumer");
+        worker.start();
+        worker.join(EXPECTED_MESSAGE_WAIT.multipliedBy(2).toMillis());
+        assertFalse(worker.isAlive(), "the dying consumer's thread did not end");
+        assertNull(dyingThreadFailure.get(), "the dying consumer failed to poll");
+        assertEquals(id, idOf(QueueName.FETCH, takenByDyingThread.get().orElseThrow()));
+
+        abandon(queue, dying);
+
+        try (QueueConsumer survivor = queue.consumer(QueueName.FETCH)) {
+            Optional<Delivery> recovered = survivor.poll(abandonedDeliveriesReturnWithin);
+            assertTrue(recovered.isPresent(),
+                    "the abandoned delivery did not come back within " + abandonedDeliveriesReturnWithin);
+            assertEquals(id, idOf(QueueName.FETCH, recovered.get()));
+            recovered.get().ack();
+        }
+    }
+
+    @Test
+    void aReleasedMessageIsDeliveredAgain() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String released = randomId();
+        String next = randomId();
+        queue.publish(QueueName.FETCH, List.of(released, next));
+
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+            Delivery first = expectDelivery(consumer);
+            assertEquals(released, idOf(QueueName.FETCH, first));
+            first.release();
+
+            Map<String, Delivery> redelivered = new LinkedHashMap<>();
+            for (int i = 0; i < 2; i++) {
+                Delivery delivery = expectDelivery(consumer);
+                redelivered.put(idOf(QueueName.FETCH, delivery), delivery);
+                delivery.ack();
+            }
+            assertEquals(Set.of(released, next), redelivered.keySet());
+            if (marksRedeliveries) {
+                assertTrue(redelivered.get(released).redelivered(), "a released message must be marked redelivered");
+            }
+            assertNoDelivery(consumer);
+        }
+    }
+
+    @Test
+    void purgeRemovesWaitingMessagesButNotOnesInFlight() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String inFlight = randomId();
+        queue.publish(QueueName.FETCH, List.of(inFlight, randomId(), randomId()));
+
+        QueueConsumer holder = queue.consumer(QueueName.FETCH);
+        Delivery held = expectDelivery(holder);
+        assertEquals(inFlight, idOf(QueueName.FETCH, held));
+
+        long purged = queue.purge(QueueName.FETCH);
+        if (countsPurgedMessages) {
+            assertEquals(2, purged);
+        } else {
+            assertTrue(purged == 2 || purged == -1, "purge reported " + purged + " for 2 waiting messages");
+        }
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+
+        // The in-flight message survived the purge: closing its consumer hands it back.
+        holder.close();
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+            Delivery back = expectDelivery(consumer);
+            assertEquals(inFlight, idOf(QueueName.FETCH, back));
+            back.ack();
+            assertNoDelivery(consumer);
+        }
+    }
+
+    @Test
+    void purgeOfOneQueueLeavesTheOtherQueue() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        queue.publish(QueueName.GATHER, randomId());
+        queue.publish(QueueName.FETCH, randomIds(3));
+
+        queue.purge(QueueName.FETCH);
+
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+        assertEquals(1, queue.waitingCount(QueueName.GATHER));
+    }
+
+    @Test
+    void twoSitesNeverSeeEachOthersMessages() throws Exception {
+        HarvestQueue siteA = newSiteQueue();
+        HarvestQueue siteB = newSiteQueue();
+        String idA = randomId();
+        String idB = randomId();
+        siteA.publish(QueueName.FETCH, idA);
+        siteB.publish(QueueName.FETCH, idB);
+
+        try (QueueConsumer consumerA = siteA.consumer(QueueName.FETCH);
+                QueueConsumer consumerB = siteB.consumer(QueueName.FETCH)) {
+            Delivery fromA = expectDelivery(consumerA);
+            Delivery fromB = expectDelivery(consumerB);
+            assertEquals(idA, idOf(QueueName.FETCH, fromA));
+            assertEquals(idB, idOf(QueueName.FETCH, fromB));
+            fromA.ack();
+            fromB.ack();
+            assertNoDelivery(consumerA);
+        }
+    }
+
+    @Test
+    void purgingOneSiteLeavesAnotherSitesMessages() throws Exception {
+        HarvestQueue siteA = newSiteQueue();
+        HarvestQueue siteB = newSiteQueue();
+        siteA.publish(QueueName.GATHER, randomIds(2));
+        siteB.publish(QueueName.GATHER, randomIds(3));
+
+        siteA.purge(QueueName.GATHER);
+
+        assertEquals(0, siteA.waitingCount(QueueName.GATHER));
+        assertEquals(3, siteB.waitingCount(QueueName.GATHER));
+    }
+
+    @Test
+    void aJobIdAlreadyWaitingOnTheGatherQueueIsNotQueuedTwice() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String repeated = randomId();
+        String other = randomId();
+        queue.publish(QueueName.GATHER, repeated);
+        queue.publish(QueueName.GATHER, other);
+        queue.publish(QueueName.GATHER, repeated);
+
+        assertEquals(2, queue.waitingCount(QueueName.GATHER));
+        try (QueueConsumer consumer = queue.consumer(QueueName.GATHER)) {
+            Set<String> received = ConcurrentHashMap.newKeySet();
+            for (int i = 0; i < 2; i++) {
+                Delivery delivery = expectDelivery(consumer);
+                received.add(idOf(QueueName.GATHER, delivery));
+                delivery.ack();
+            }
+            assertEquals(Set.of(repeated, other), received);
+            assertNoDelivery(consumer);
+        }
+    }
+
+    @Test
+    void theFetchQueueKeepsRepeatedIds() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String repeated = randomId();
+        queue.publish(QueueName.FETCH, List.of(repeated, repeated));
+
+        assertEquals(2, queue.waitingCount(QueueName.FETCH));
+    }
+
+    @Test
+    void waitingCountCountsWaitingMessagesButNotOnesInFlight() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+        queue.publish(QueueName.FETCH, randomIds(3));
+        assertEquals(3, queue.waitingCount(QueueName.FETCH));
+
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+            Delivery delivery = expectDelivery(consumer);
+            assertEquals(2, queue.waitingCount(QueueName.FETCH));
+            delivery.ack();
+            assertEquals(2, queue.waitingCount(QueueName.FETCH));
+        }
+        assertEquals(0, queue.waitingCount(QueueName.GATHER));
+    }
+
+    @Test
+    void anEmptyQueueReturnsNothingAfterTheTimeout() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        try (QueueConsumer consumer = queue.consumer(QueueName.GATHER)) {
+            long started = System.nanoTime();
+            Optional<Delivery> delivery = consumer.poll(ABSENT_MESSAGE_WAIT);
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+            assertTrue(delivery.isEmpty(), "an empty queue delivered " + delivery);
+            assertTrue(waitedMillis < ABSENT_MESSAGE_WAIT.toMillis() + 5_000,
+                    "poll waited " + waitedMillis + " ms for a timeout of " + ABSENT_MESSAGE_WAIT);
+        }
+    }
+
+    @Test
+    void aWaitingConsumerReceivesAMessagePublishedWhileItWaits() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String id = randomId();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+            Future<Optional<Delivery>> waiting = executor.submit(() -> consumer.poll(EXPECTED_MESSAGE_WAIT));
+            queue.publish(QueueName.FETCH, id);
+
+            Delivery delivery = waiting.get(EXPECTED_MESSAGE_WAIT.toMillis() * 2, TimeUnit.MILLISECONDS).orElseThrow();
+            assertEquals(id, idOf(QueueName.FETCH, delivery));
+            delivery.ack();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void tenThousandMessagesOnFourConsumersAreEachProcessedExactlyOnce() throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(CONCURRENT_MESSAGES);
+        for (int from = 0; from < ids.size(); from += 1_000) {
+            queue.publish(QueueName.FETCH, ids.subList(from, Math.min(from + 1_000, ids.size())));
+        }
+
+        Set<String> processed = ConcurrentHashMap.newKeySet();
+        AtomicInteger deliveries = new AtomicInteger();
+        long deadline = System.nanoTime() + CONCURRENT_DEADLINE.toNanos();
+        ExecutorService executor = Executors.newFixedThreadPool(CONCURRENT_CONSUMERS);
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int i = 0; i < CONCURRENT_CONSUMERS; i++) {
+                workers.add(executor.submit(() -> {
+                    try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+                        while (deliveries.get() < CONCURRENT_MESSAGES && System.nanoTime() < deadline) {
+                            Optional<Delivery> delivery = consumer.poll(Duration.ofMillis(200));
+                            if (delivery.isPresent()) {
+                                processed.add(idOf(QueueName.FETCH, delivery.get()));
+                                deliveries.incrementAndGet();
+                                delivery.get().ack();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> worker : workers) {
+                worker.get(CONCURRENT_DEADLINE.toMillis() + 60_000, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+
+        assertEquals(CONCURRENT_MESSAGES, deliveries.get(), "total deliveries");
+        assertEquals(CONCURRENT_MESSAGES, processed.size(), "distinct ids delivered");
+        assertEquals(Set.copyOf(ids), processed);
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+    }
+
+    /** Polls for a message the test expects, failing if none comes. */
+    protected static Delivery expectDelivery(QueueConsumer consumer) throws QueueException, InterruptedException {
+        return consumer.poll(EXPECTED_MESSAGE_WAIT)
+                .orElseThrow(() -> new AssertionError("no message arrived within " + EXPECTED_MESSAGE_WAIT));
+    }
+
+    /** Asserts that no message arrives within {@link #ABSENT_MESSAGE_WAIT}. */
+    protected static void assertNoDelivery(QueueConsumer consumer) throws QueueException, InterruptedException {
+        Optional<Delivery> unexpected = consumer.poll(ABSENT_MESSAGE_WAIT);
+        if (unexpected.isPresent()) {
+            fail("expected no message, got " + unexpected.get().body());
+        }
+    }
+
+    /** Reads the id out of a delivery, failing if the body is not a message of that queue. */
+    protected static String idOf(QueueName queue, Delivery delivery) {
+        return QueueMessages.id(queue, delivery.body())
+                .orElseThrow(() -> new AssertionError("not a " + queue + " message: " + delivery.body()));
+    }
+
+    protected static String randomId() {
+        return UUID.randomUUID().toString();
+    }
+
+    protected static List<String> randomIds(int count) {
+        List<String> ids = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            ids.add(randomId());
+        }
+        return ids;
+    }
+}

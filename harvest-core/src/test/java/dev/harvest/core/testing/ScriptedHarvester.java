@@ -1,0 +1,116 @@
+package dev.harvest.core.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.harvest.api.ConfigValidationException;
+import dev.harvest.api.FetchContext;
+import dev.harvest.api.FetchOutcome;
+import dev.harvest.api.GatherContext;
+import dev.harvest.api.GatherOutcome;
+import dev.harvest.api.Harvester;
+import dev.harvest.api.HarvesterInfo;
+import dev.harvest.api.ImportContext;
+import dev.harvest.api.ImportOutcome;
+import dev.harvest.api.NewHarvestObject;
+import dev.harvest.api.ValidationContext;
+import dev.harvest.api.catalog.Dataset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A harvester driven by its source's config JSON, like ckanext-harvest's test harvesters: {@code guids} to gather
+ * (full listing), and switches that make a stage fail or throw for one guid. Import writes a dataset named after
+ * the guid whose {@code notes} is the gathered content, so a changed content updates it.
+ *
+ * <pre>{"guids": ["a", "b"], "content": {"a": "v2"}, "partial": true, "fail_gather": "msg",
+ *  "throw_in_gather": true, "throw_in_fetch": "a", "fail_import": "b", "fetch_unchanged": "a"}</pre>
+ */
+public final class ScriptedHarvester implements Harvester {
+
+    public static final String NAME = "scripted";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public HarvesterInfo info() {
+        return new HarvesterInfo(NAME, "Scripted", "A test harvester driven by its config");
+    }
+
+    @Override
+    public String validateConfig(String config, ValidationContext context) throws ConfigValidationException {
+        JsonNode node = parse(config);
+        if (node.has("guids") && !node.get("guids").isArray()) {
+            throw new ConfigValidationException("guids must be a list");
+        }
+        return config;
+    }
+
+    private static JsonNode parse(String config) throws ConfigValidationException {
+        if (config == null || config.isBlank()) {
+            return JSON.createObjectNode();
+        }
+        try {
+            return JSON.readTree(config);
+        } catch (Exception e) {
+            throw new ConfigValidationException("config is not JSON: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public GatherOutcome gather(GatherContext context) throws Exception {
+        JsonNode config = parse(context.source().config());
+        for (JsonNode guid : config.path("guids")) {
+            String content = config.path("content").path(guid.asText()).asText("content of " + guid.asText());
+            context.emit(NewHarvestObject.withContent(guid.asText(), content));
+        }
+        if (config.path("throw_in_gather").asBoolean(false)) {
+            throw new IllegalStateException("the remote catalog went away");
+        }
+        if (config.has("fail_gather")) {
+            return GatherOutcome.failed(config.get("fail_gather").asText());
+        }
+        return config.path("partial").asBoolean(false) ? GatherOutcome.partialListing() : GatherOutcome.fullListing();
+    }
+
+    @Override
+    public FetchOutcome fetch(FetchContext context) throws Exception {
+        JsonNode config = parse(context.source().config());
+        String guid = context.object().guid();
+        if (guid.equals(config.path("throw_in_fetch").asText(null))) {
+            throw new java.io.IOException("connection reset while fetching " + guid);
+        }
+        if (guid.equals(config.path("fetch_unchanged").asText(null))) {
+            return FetchOutcome.unchanged();
+        }
+        return FetchOutcome.proceed();
+    }
+
+    @Override
+    public ImportOutcome importObject(ImportContext context) throws Exception {
+        JsonNode config = parse(context.source().config());
+        String guid = context.object().guid();
+        if (guid.equals(config.path("fail_import").asText(null))) {
+            return ImportOutcome.failed("Invalid package with GUID " + guid + ": title missing");
+        }
+        Optional<Dataset> existing = context.object().packageId() == null
+                ? Optional.empty() : context.catalog().findDataset(context.object().packageId());
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("name", "ds-" + guid);
+        fields.put("title", "Dataset " + guid);
+        fields.put("notes", context.object().content());
+        fields.put("owner_org", context.source().ownerOrg());
+        if (existing.isPresent() && !"deleted".equals(existing.get().state())) {
+            if (context.object().content().equals(existing.get().string("notes")) && !context.forceImport()) {
+                return ImportOutcome.unchanged(existing.get().id());
+            }
+            fields.put("id", existing.get().id());
+            return ImportOutcome.updated(context.catalog().updateDataset(new Dataset(fields)).id());
+        }
+        if (existing.isPresent()) {
+            fields.put("id", existing.get().id());
+            return ImportOutcome.created(context.catalog().updateDataset(new Dataset(fields)).id());
+        }
+        return ImportOutcome.created(context.catalog().createDataset(new Dataset(fields)).id());
+    }
+}

@@ -229,7 +229,7 @@ public final class CkanApi {
         if (error.hasNonNull("message")) {
             parts.add(error.get("message").asText());
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = error.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = error.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> field = it.next();
             if (field.getKey().equals("__type") || field.getKey().equals("message")) {
                 continue;
@@ -251,7 +251,7 @@ public final class CkanApi {
         }
         if (value.isObject()) {
             List<String> items = new ArrayList<>();
-            value.fields().forEachRemaining(f -> items.add(f.getKey() + ": " + flatten(f.getValue())));
+            value.properties().forEach(f -> items.add(f.getKey() + ": " + flatten(f.getValue())));
             return "{" + String.join("; ", items) + "}";
         }
         return value.asText();

@@ -1,0 +1,678 @@
+package dev.harvest.ckan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.harvest.api.ConfigValidationException;
+import dev.harvest.api.FetchContext;
+import dev.harvest.api.FetchOutcome;
+import dev.harvest.api.GatherContext;
+import dev.harvest.api.GatherOutcome;
+import dev.harvest.api.HarvestJob;
+import dev.harvest.api.HarvestObject;
+import dev.harvest.api.HarvestSource;
+import dev.harvest.api.Harvester;
+import dev.harvest.api.HarvesterInfo;
+import dev.harvest.api.ImportContext;
+import dev.harvest.api.ImportOutcome;
+import dev.harvest.api.NewHarvestObject;
+import dev.harvest.api.Settings;
+import dev.harvest.api.ValidationContext;
+import dev.harvest.api.catalog.Catalog;
+import dev.harvest.api.catalog.CatalogException;
+import dev.harvest.api.catalog.CatalogGroup;
+import dev.harvest.api.catalog.Dataset;
+import dev.harvest.api.catalog.DatasetNames;
+import dev.harvest.api.catalog.GroupKind;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.AbstractMap.SimpleEntry;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Harvests a remote CKAN through its action API: the {@code ckan} harvester of ckanext-harvest, with its
+ * configuration options, and the fixes described in the module README (deletions, HTTP checks, paging, private
+ * datasets, change detection, {@code user} and {@code read_only}).
+ *
+ * <p>Gather pages {@code package_search} and stores each remote package dict as an object's content; fetch has
+ * nothing to do; import turns the dict into a local dataset with the remote id.
+ *
+ * <p>Stateless and thread-safe: all per-source state comes from the contexts.
+ */
+public final class CkanHarvester implements Harvester {
+
+    /** The harvester name, stored as the source type. */
+    public static final String NAME = "ckan";
+
+    /** Object extra holding {@link CkanSourceConfig#digest()} of the configuration the object was gathered with. */
+    public static final String CONFIG_DIGEST_EXTRA = "config_digest";
+
+    /** Dataset extra naming the user a dataset was harvested as (config {@code user}). */
+    public static final String HARVEST_USER_EXTRA = "harvest_user";
+
+    /** Dataset extra {@code "true"} on datasets harvested with {@code read_only}. */
+    public static final String READ_ONLY_EXTRA = "harvest_read_only";
+
+    /** Site setting: the user harvests run as when a source has no {@code user}. */
+    public static final String USER_NAME_SETTING = "ckanext.harvest.user_name";
+
+    /** Site setting: space-separated fields that updates keep from the local dataset. */
+    public static final String NOT_OVERWRITE_FIELDS_SETTING = "ckan.harvest.not_overwrite_fields";
+
+    /** Site setting: how a clashing new dataset name gets a suffix. */
+    public static final String NAME_APPEND_SETTING = "ckanext.harvest.default_dataset_name_append";
+
+    /** Rows asked per {@code package_search} page: CKAN's default {@code ckan.search.rows_max}. */
+    static final int PAGE_ROWS = 1000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(CkanHarvester.class);
+    private static final HarvesterInfo INFO = new HarvesterInfo(NAME, "CKAN", "Harvests remote CKAN instances");
+    private static final Set<String> GROUP_KEYS_NOT_COPIED =
+            Set.of("packages", "created", "users", "groups", "tags", "extras", "display_name");
+    private static final DateTimeFormatter SOLR_SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
+
+    private final HttpTransport transport;
+
+    /** A harvester with the default HTTP settings (used by {@link java.util.ServiceLoader}). */
+    public CkanHarvester() {
+        this(HttpTransport.createDefault());
+    }
+
+    /** @param transport the HTTP transport to reach remote CKANs with */
+    public CkanHarvester(HttpTransport transport) {
+        this.transport = Objects.requireNonNull(transport, "transport");
+    }
+
+    @Override
+    public HarvesterInfo info() {
+        return INFO;
+    }
+
+    @Override
+    public String validateConfig(String config, ValidationContext context) throws ConfigValidationException {
+        return CkanSourceConfig.validate(config, context.catalog());
+    }
+
+    @Override
+    public Optional<String> originalUrl(HarvestSource source, HarvestObject object) {
+        try {
+            CkanApi api = new CkanApi(source.url(), null, null, transport);
+            return Optional.of(api.actionUrl("package_show", List.of(new SimpleEntry<>("id", object.guid())))
+                    .toString());
+        } catch (IllegalArgumentException notAUrl) {
+            return Optional.empty();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- gather
+
+    @Override
+    public GatherOutcome gather(GatherContext context) throws Exception {
+        HarvestSource source = context.source();
+        CkanSourceConfig config = CkanSourceConfig.parse(source.config());
+        CkanApi api = api(source, config);
+        List<String> filterTerms = config.filterTerms();
+
+        Optional<Instant> since = config.forceAll()
+                ? Optional.empty()
+                : context.lastErrorFreeJob().map(HarvestJob::gatherStarted).filter(Objects::nonNull);
+        if (since.isPresent()) {
+            List<String> terms = new ArrayList<>(filterTerms);
+            terms.add("metadata_modified:[" + solrDate(since.get().minus(Duration.ofHours(1))) + "Z TO *]");
+            Set<String> emitted = new HashSet<>();
+            try {
+                new PackageSearchPager(api, terms, config.includePrivate(), null, PAGE_ROWS)
+                        .run(page -> emitPage(context, page, config, emitted));
+                LOG.info("Source {}: {} datasets modified since {}", source.name(), emitted.size(), since.get());
+                return markUnchangedPresent(context, api, config, filterTerms, emitted);
+            } catch (PackageSearchPager.SearchException e) {
+                if (e.rowsDelivered() > 0) {
+                    context.gatherError(searchError(e, api, terms));
+                    return GatherOutcome.partialListing();
+                }
+                LOG.warn("Source {}: incremental search failed, gathering everything instead: {}", source.name(),
+                        e.getMessage());
+            }
+        }
+
+        Set<String> emitted = new HashSet<>();
+        PackageSearchPager.Totals totals;
+        try {
+            totals = new PackageSearchPager(api, filterTerms, config.includePrivate(), null, PAGE_ROWS)
+                    .run(page -> emitPage(context, page, config, emitted));
+        } catch (PackageSearchPager.SearchException e) {
+            if (e.rowsDelivered() == 0) {
+                return GatherOutcome.failed(searchError(e, api, filterTerms));
+            }
+            context.gatherError(searchError(e, api, filterTerms));
+            return GatherOutcome.partialListing();
+        }
+        if (totals.rows() == 0) {
+            return GatherOutcome.failed("No datasets found at CKAN: " + api.baseUrl());
+        }
+        LOG.info("Source {}: {} remote datasets in {} pages", source.name(), emitted.size(), totals.pages());
+        return GatherOutcome.fullListing();
+    }
+
+    /**
+     * After an incremental gather: lists every remote id (cheaply, {@code fl=id}) and marks the ones not emitted as
+     * present, so that the engine may delete only the datasets that really vanished.
+     */
+    private GatherOutcome markUnchangedPresent(GatherContext context, CkanApi api, CkanSourceConfig config,
+            List<String> filterTerms, Set<String> emitted) {
+        long[] remoteIds = {0};
+        try {
+            new PackageSearchPager(api, filterTerms, config.includePrivate(), "id", PAGE_ROWS).run(page -> {
+                for (JsonNode item : page) {
+                    String id = item.isTextual() ? item.asText() : item.path("id").asText("");
+                    if (!id.isEmpty()) {
+                        remoteIds[0]++;
+                        if (!emitted.contains(id)) {
+                            context.markPresent(id);
+                        }
+                    }
+                }
+            });
+        } catch (Exception e) {
+            context.gatherError("Unable to list the ids of the datasets of remote CKAN " + api.baseUrl()
+                    + ", so datasets deleted there are not detected: " + e.getMessage());
+            return GatherOutcome.partialListing();
+        }
+        if (remoteIds[0] == 0) {
+            context.gatherError("No datasets found at CKAN: " + api.baseUrl());
+            return GatherOutcome.partialListing();
+        }
+        return GatherOutcome.fullListing();
+    }
+
+    private void emitPage(GatherContext context, List<JsonNode> page, CkanSourceConfig config, Set<String> emitted) {
+        for (JsonNode dataset : page) {
+            String id = dataset.path("id").isTextual() ? dataset.get("id").asText() : "";
+            if (id.isBlank()) {
+                context.gatherError("Remote CKAN returned a dataset without an id: "
+                        + abbreviate(Json.write(dataset)));
+                continue;
+            }
+            if (!emitted.add(id)) {
+                continue;
+            }
+            if ("harvest".equals(dataset.path("type").asText())) {
+                LOG.debug("Skipping remote harvest source {}", id);
+                continue;
+            }
+            context.emit(new NewHarvestObject(id, Json.write(dataset),
+                    parseTimestamp(dataset.path("metadata_modified").asText(null)),
+                    Map.of(CONFIG_DIGEST_EXTRA, config.digest())));
+        }
+    }
+
+    private static String searchError(Exception e, CkanApi api, List<String> terms) {
+        return "Unable to search remote CKAN for datasets:" + e.getMessage() + " url:" + api.baseUrl() + " terms:"
+                + terms;
+    }
+
+    /** Python's {@code isoformat()}: seconds, plus microseconds when there are any. */
+    static String solrDate(Instant instant) {
+        LocalDateTime time = LocalDateTime.ofInstant(instant.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC);
+        String seconds = SOLR_SECONDS.format(time);
+        int micros = time.getNano() / 1000;
+        return micros == 0 ? seconds : seconds + String.format(".%06d", micros);
+    }
+
+    static Instant parseTimestamp(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return LocalDateTime.parse(value).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeParseException noZone) {
+            try {
+                return OffsetDateTime.parse(value).toInstant();
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------- fetch
+
+    @Override
+    public FetchOutcome fetch(FetchContext context) {
+        return FetchOutcome.proceed();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- import
+
+    @Override
+    public ImportOutcome importObject(ImportContext context) throws Exception {
+        HarvestObject object = context.object();
+        String content = object.content();
+        if (content == null || content.isBlank()) {
+            return ImportOutcome.failed("Empty content for object " + object.id());
+        }
+        LinkedHashMap<String, Object> remote;
+        try {
+            remote = Json.parseObject(content);
+        } catch (JsonProcessingException e) {
+            return ImportOutcome.failed("Content of object " + object.id() + " is not a JSON object: "
+                    + Json.describe(e));
+        }
+        if ("harvest".equals(remote.get("type"))) {
+            return ImportOutcome.skipped("Remote dataset " + object.guid() + " is a harvest source");
+        }
+        if (!(remote.get("id") instanceof String remoteId) || remoteId.isBlank()) {
+            return ImportOutcome.failed("Remote dataset of object " + object.id() + " (guid " + object.guid()
+                    + ") has no id");
+        }
+        CkanSourceConfig config = CkanSourceConfig.parse(context.source().config());
+        Catalog catalog = context.catalog();
+        try {
+            Optional<Dataset> existing = findExisting(catalog, remoteId, object.packageId());
+            if (existing.isPresent() && isUnchanged(context, remote, existing.get(), config)) {
+                return ImportOutcome.unchanged(existing.get().id());
+            }
+            String harvestUser = harvestUser(config, context.settings());
+            if (existing.isPresent()) {
+                Optional<String> refusal = readOnlyRefusal(existing.get(), harvestUser);
+                if (refusal.isPresent()) {
+                    return ImportOutcome.failed(refusal.get());
+                }
+            }
+            Dataset dataset = prepare(context, config, remote, remoteId, harvestUser);
+            if (existing.isPresent()) {
+                Dataset local = existing.get();
+                dataset.put("name", local.name());
+                keepNotOverwrittenFields(dataset, local, context.settings());
+                catalog.updateDataset(dataset);
+                return ImportOutcome.updated(local.id());
+            }
+            String title = remote.get("name") instanceof String name && !name.isBlank()
+                    ? name
+                    : String.valueOf(remote.getOrDefault("title", remoteId));
+            dataset.put("name", DatasetNames.newUniqueName(catalog, title, appendType(context.settings())));
+            Dataset created = catalog.createDataset(dataset);
+            return ImportOutcome.created(created.id() == null ? remoteId : created.id());
+        } catch (CatalogException e) {
+            return ImportOutcome.failed("Invalid package with GUID " + object.guid() + ": " + e.getMessage());
+        }
+    }
+
+    private static Optional<Dataset> findExisting(Catalog catalog, String remoteId, String packageId)
+            throws CatalogException {
+        // findDataset falls back to names; only a dataset with the very id counts.
+        for (String id : new LinkedHashSet<>(java.util.Arrays.asList(remoteId, packageId))) {
+            if (id != null) {
+                Optional<Dataset> found = catalog.findDataset(id).filter(d -> id.equals(d.id()));
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether the remote record is the one the previous harvest imported, under the same configuration: same
+     * content, or same remote {@code metadata_modified}. ckanext-harvest compared the remote date with the local
+     * write time instead, which re-imported or skipped by accident of clocks.
+     */
+    private static boolean isUnchanged(ImportContext context, Map<String, Object> remote, Dataset existing,
+            CkanSourceConfig config) {
+        if (context.forceImport() || !"active".equals(existing.state())) {
+            return false;
+        }
+        Optional<HarvestObject> previous = context.previousObject();
+        if (previous.isEmpty() || previous.get().content() == null) {
+            return false;
+        }
+        String previousDigest = previous.get().extras().get(CONFIG_DIGEST_EXTRA);
+        if (previousDigest != null && !previousDigest.equals(config.digest())) {
+            return false;
+        }
+        if (previous.get().content().equals(context.object().content())) {
+            return true;
+        }
+        Object modified = remote.get("metadata_modified");
+        if (!(modified instanceof String remoteModified) || remoteModified.isBlank()) {
+            return false;
+        }
+        try {
+            return remoteModified.equals(Json.parseObject(previous.get().content()).get("metadata_modified"));
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+
+    private static String harvestUser(CkanSourceConfig config, Settings settings) {
+        if (config.user() != null) {
+            return config.user();
+        }
+        return settings.get(USER_NAME_SETTING).filter(name -> !name.isBlank()).orElse("harvest");
+    }
+
+    /**
+     * A dataset harvested {@code read_only} belongs to the user it was harvested as: a source that harvests as
+     * another user (another source with the same remote, or a changed {@code user}) must not overwrite it.
+     */
+    private static Optional<String> readOnlyRefusal(Dataset existing, String harvestUser) {
+        Map<String, Object> extras = extrasByKey(existing);
+        if (!"true".equals(String.valueOf(extras.get(READ_ONLY_EXTRA)))) {
+            return Optional.empty();
+        }
+        Object owner = extras.get(HARVEST_USER_EXTRA);
+        if (owner == null || owner.equals(harvestUser)) {
+            return Optional.empty();
+        }
+        return Optional.of("Dataset " + existing.name() + " is read-only: it was harvested by user '" + owner
+                + "', and this source harvests as '" + harvestUser + "'");
+    }
+
+    private Dataset prepare(ImportContext context, CkanSourceConfig config, Map<String, Object> remote,
+            String remoteId, String harvestUser) throws CatalogException {
+        Dataset dataset = new Dataset(remote);
+        Catalog catalog = context.catalog();
+        CkanApi api = api(context.source(), config);
+
+        addDefaultTags(dataset, config);
+        if (config.cleanTags()) {
+            cleanTags(dataset);
+        }
+        applyRemoteGroups(dataset, config, catalog, api);
+        applyOrganization(dataset, config, catalog, api, context.source());
+        addDefaultGroups(dataset, config, catalog);
+        addDefaultExtras(dataset, config, context, remoteId);
+        addHarvestUserExtras(dataset, config, harvestUser);
+        List<Map<String, Object>> resources = dataset.dictList("resources");
+        for (Map<String, Object> resource : resources) {
+            resource.remove("url_type");
+            resource.remove("revision_id");
+        }
+        return dataset;
+    }
+
+    private static void addDefaultTags(Dataset dataset, CkanSourceConfig config) {
+        List<Map<String, Object>> defaults = config.defaultTags();
+        if (defaults.isEmpty()) {
+            return;
+        }
+        List<Object> tags = mutableList(dataset, "tags");
+        Set<String> names = new HashSet<>();
+        for (Object tag : tags) {
+            names.add(tag instanceof Map<?, ?> dict ? String.valueOf(dict.get("name")) : String.valueOf(tag));
+        }
+        for (Map<String, Object> tag : defaults) {
+            if (names.add(String.valueOf(tag.get("name")))) {
+                tags.add(tag);
+            }
+        }
+    }
+
+    /** ckanext-harvest's {@code _clean_tags}, for dict and string tags; tags that munge alike are kept once. */
+    @SuppressWarnings("unchecked")
+    static void cleanTags(Dataset dataset) {
+        if (!(dataset.get("tags") instanceof List<?> tags)) {
+            return;
+        }
+        List<Object> cleaned = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Object tag : tags) {
+            if (tag instanceof Map<?, ?> dict) {
+                String munged = DatasetNames.mungeTag(String.valueOf(dict.get("name")));
+                if (!munged.isBlank() && names.add(munged)) {
+                    Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) dict);
+                    copy.put("name", munged);
+                    if (copy.containsKey("display_name")) {
+                        copy.put("display_name", munged);
+                    }
+                    cleaned.add(copy);
+                }
+            } else if (tag instanceof String name) {
+                String munged = DatasetNames.mungeTag(name);
+                if (!munged.isBlank() && names.add(munged)) {
+                    cleaned.add(munged);
+                }
+            }
+        }
+        dataset.put("tags", cleaned);
+    }
+
+    private void applyRemoteGroups(Dataset dataset, CkanSourceConfig config, Catalog catalog, CkanApi api)
+            throws CatalogException {
+        Optional<CkanSourceConfig.RemoteMode> mode = config.remoteGroups();
+        if (mode.isEmpty()) {
+            dataset.remove("groups");
+            return;
+        }
+        List<Map<String, Object>> kept = new ArrayList<>();
+        for (Map<String, Object> remoteGroup : dataset.dictList("groups")) {
+            String id = stringOrNull(remoteGroup.get("id"));
+            String name = stringOrNull(remoteGroup.get("name"));
+            Optional<CatalogGroup> local = findGroup(catalog, GroupKind.GROUP, id, name);
+            if (local.isEmpty() && mode.get() == CkanSourceConfig.RemoteMode.CREATE) {
+                local = copyRemoteGroup(catalog, api, GroupKind.GROUP, id != null ? id : name, null);
+            }
+            local.ifPresent(group -> kept.add(reference(group)));
+            if (local.isEmpty()) {
+                LOG.info("Remote group {} ({}) has no local counterpart; dataset {} is not added to it", name, id,
+                        dataset.id());
+            }
+        }
+        dataset.put("groups", kept);
+    }
+
+    private void applyOrganization(Dataset dataset, CkanSourceConfig config, Catalog catalog, CkanApi api,
+            HarvestSource source) throws CatalogException {
+        Optional<CkanSourceConfig.RemoteMode> mode = config.remoteOrgs();
+        String ownerOrg = source.ownerOrg();
+        Object embedded = dataset.remove("organization");
+        String remoteOrg = stringOrNull(dataset.get("owner_org"));
+        if (mode.isPresent() && remoteOrg != null) {
+            String embeddedName = embedded instanceof Map<?, ?> dict ? stringOrNull(dict.get("name")) : null;
+            Optional<CatalogGroup> local = findGroup(catalog, GroupKind.ORGANIZATION, remoteOrg, embeddedName);
+            if (local.isEmpty() && mode.get() == CkanSourceConfig.RemoteMode.CREATE) {
+                local = copyRemoteGroup(catalog, api, GroupKind.ORGANIZATION, remoteOrg,
+                        embedded instanceof Map<?, ?> dict ? dict : null);
+            }
+            if (local.isPresent()) {
+                ownerOrg = local.get().id();
+            }
+        }
+        if (ownerOrg == null) {
+            dataset.remove("owner_org");
+        } else {
+            dataset.put("owner_org", ownerOrg);
+        }
+    }
+
+    private static Optional<CatalogGroup> findGroup(Catalog catalog, GroupKind kind, String id, String name)
+            throws CatalogException {
+        Optional<CatalogGroup> found = id == null ? Optional.empty() : catalog.findGroup(kind, id);
+        if (found.isEmpty() && name != null) {
+            found = catalog.findGroup(kind, name);
+        }
+        return found;
+    }
+
+    /**
+     * Creates a local copy of a remote group or organization from its {@code group_show}/{@code organization_show}.
+     * When an organization cannot be fetched, the {@code organization} dict embedded in the package is used
+     * (ckanext-harvest fell back to a call that always crashed). Failures are logged: the dataset is still imported.
+     */
+    @SuppressWarnings("unchecked")
+    private Optional<CatalogGroup> copyRemoteGroup(Catalog catalog, CkanApi api, GroupKind kind, String idOrName,
+            Map<?, ?> embedded) throws CatalogException {
+        String action = kind == GroupKind.GROUP ? "group_show" : "organization_show";
+        Map<String, Object> dict;
+        try {
+            dict = Json.toMap(api.get(action, List.of(new SimpleEntry<>("id", idOrName),
+                    new SimpleEntry<>("include_datasets", "false"))));
+        } catch (CkanRemoteException e) {
+            if (embedded == null || embedded.get("name") == null) {
+                LOG.warn("Could not copy remote {} {}: {}", kind.name().toLowerCase(), idOrName, e.getMessage());
+                return Optional.empty();
+            }
+            LOG.info("{} failed ({}); creating the organization from the dataset's embedded copy", action,
+                    e.getMessage());
+            dict = new LinkedHashMap<>((Map<String, Object>) embedded);
+        }
+        GROUP_KEYS_NOT_COPIED.forEach(dict::remove);
+        if (kind == GroupKind.ORGANIZATION) {
+            dict.remove("type");
+        }
+        try {
+            return Optional.of(catalog.createGroup(kind, new CatalogGroup(dict)));
+        } catch (CatalogException e) {
+            // Another import thread may have created it meanwhile.
+            Optional<CatalogGroup> raced = findGroup(catalog, kind, stringOrNull(dict.get("id")),
+                    stringOrNull(dict.get("name")));
+            if (raced.isEmpty()) {
+                LOG.warn("Could not create local {} {}: {}", kind.name().toLowerCase(), idOrName, e.getMessage());
+            }
+            return raced;
+        }
+    }
+
+    private static void addDefaultGroups(Dataset dataset, CkanSourceConfig config, Catalog catalog)
+            throws CatalogException {
+        List<Map<String, Object>> defaults = config.defaultGroupDicts();
+        if (defaults.isEmpty() && !config.defaultGroups().isEmpty()) {
+            // Stored before validation added default_group_dicts: resolve now instead of failing like the original.
+            for (String idOrName : config.defaultGroups()) {
+                catalog.findGroup(GroupKind.GROUP, idOrName).ifPresent(group -> defaults.add(reference(group)));
+            }
+        }
+        if (defaults.isEmpty()) {
+            return;
+        }
+        List<Map<String, Object>> groups = dataset.dictList("groups");
+        Set<Object> ids = new HashSet<>();
+        groups.forEach(group -> ids.add(group.get("id")));
+        for (Map<String, Object> group : defaults) {
+            if (ids.add(group.get("id"))) {
+                groups.add(group);
+            }
+        }
+    }
+
+    private static void addDefaultExtras(Dataset dataset, CkanSourceConfig config, ImportContext context,
+            String remoteId) {
+        Map<String, Object> defaults = config.defaultExtras();
+        if (defaults.isEmpty()) {
+            return;
+        }
+        HarvestSource source = context.source();
+        Map<String, String> placeholders = Map.of(
+                "dataset_id", remoteId,
+                "harvest_source_id", Objects.toString(source.id(), ""),
+                "harvest_source_url", CkanApi.stripTrailingSlashes(source.url()),
+                "harvest_source_title", Objects.toString(source.title(), ""),
+                "harvest_job_id", Objects.toString(context.job().id(), ""),
+                "harvest_object_id", Objects.toString(context.object().id(), ""));
+        List<Map<String, Object>> extras = dataset.dictList("extras");
+        for (Map.Entry<String, Object> extra : defaults.entrySet()) {
+            boolean present = extras.stream().anyMatch(e -> extra.getKey().equals(e.get("key")));
+            if (present && !config.overrideExtras()) {
+                continue;
+            }
+            extras.removeIf(e -> extra.getKey().equals(e.get("key")));
+            Object value = extra.getValue() instanceof String template
+                    ? CkanSourceConfig.fill(template, placeholders)
+                    : extra.getValue();
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("key", extra.getKey());
+            entry.put("value", value);
+            extras.add(entry);
+        }
+    }
+
+    private static void addHarvestUserExtras(Dataset dataset, CkanSourceConfig config, String harvestUser) {
+        if (!config.readOnly() && config.user() == null) {
+            return;
+        }
+        List<Map<String, Object>> extras = dataset.dictList("extras");
+        extras.removeIf(e -> HARVEST_USER_EXTRA.equals(e.get("key")) || READ_ONLY_EXTRA.equals(e.get("key")));
+        extras.add(extra(HARVEST_USER_EXTRA, harvestUser));
+        if (config.readOnly()) {
+            extras.add(extra(READ_ONLY_EXTRA, "true"));
+        }
+    }
+
+    private static void keepNotOverwrittenFields(Dataset dataset, Dataset local, Settings settings) {
+        String fields = settings.get(NOT_OVERWRITE_FIELDS_SETTING, "").trim();
+        if (fields.isEmpty()) {
+            return;
+        }
+        for (String field : fields.split("\\s+")) {
+            if (local.has(field)) {
+                dataset.put(field, local.get(field));
+            }
+        }
+    }
+
+    private static DatasetNames.AppendType appendType(Settings settings) {
+        return DatasetNames.AppendType.fromConfig(
+                settings.get(NAME_APPEND_SETTING, DatasetNames.AppendType.NUMBER_SEQUENCE.configValue()).trim());
+    }
+
+    private CkanApi api(HarvestSource source, CkanSourceConfig config) {
+        return new CkanApi(source.url(), config.apiKey(), config.userAgent(), transport);
+    }
+
+    private static Map<String, Object> reference(CatalogGroup group) {
+        Map<String, Object> reference = new LinkedHashMap<>();
+        reference.put("id", group.id());
+        reference.put("name", group.name());
+        return reference;
+    }
+
+    private static Map<String, Object> extra(String key, Object value) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("key", key);
+        extra.put("value", value);
+        return extra;
+    }
+
+    private static Map<String, Object> extrasByKey(Dataset dataset) {
+        Map<String, Object> byKey = new LinkedHashMap<>();
+        if (dataset.get("extras") instanceof List<?> extras) {
+            for (Object extra : extras) {
+                if (extra instanceof Map<?, ?> dict && dict.get("key") != null) {
+                    byKey.put(String.valueOf(dict.get("key")), dict.get("value"));
+                }
+            }
+        }
+        return byKey;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> mutableList(Dataset dataset, String key) {
+        List<Object> list = dataset.get(key) instanceof List<?> existing
+                ? new ArrayList<>((List<Object>) existing)
+                : new ArrayList<>();
+        dataset.put(key, list);
+        return list;
+    }
+
+    private static String stringOrNull(Object value) {
+        return value == null ? null : value.toString();
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+}

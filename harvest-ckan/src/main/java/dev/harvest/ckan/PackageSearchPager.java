@@ -1,0 +1,138 @@
+package dev.harvest.ckan;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.AbstractMap.SimpleEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import okhttp3.HttpUrl;
+
+/**
+ * Pages through a remote {@code package_search} with a stable sort ({@code id asc}), handing each page's results
+ * over as the page arrives.
+ *
+ * <p>Fixes over ckanext-harvest's {@code _search_for_datasets}: {@code start} advances by the number of rows the
+ * server actually returned (CKAN silently caps {@code rows} at {@code ckan.search.rows_max}), and paging stops at
+ * {@code count} instead of always asking for one more page. De-duplication across pages is the caller's job (it
+ * keeps the set of ids, never the dicts).
+ */
+final class PackageSearchPager {
+
+    /** Receives the results of one page. */
+    @FunctionalInterface
+    interface PageHandler {
+        /**
+         * @param results the page's results, in order; for an {@code fl=id} search, dicts with only {@code id}
+         * @throws Exception to stop paging; it propagates unchanged
+         */
+        void accept(List<JsonNode> results) throws Exception;
+    }
+
+    /** The search failed after {@link #rowsDelivered()} rows had been handed over. */
+    static final class SearchException extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final long rowsDelivered;
+
+        SearchException(String message, long rowsDelivered, Throwable cause) {
+            super(message, cause);
+            this.rowsDelivered = rowsDelivered;
+        }
+
+        long rowsDelivered() {
+            return rowsDelivered;
+        }
+    }
+
+    /** What the search saw. @param rows rows handed over @param pages pages requested */
+    record Totals(long rows, int pages) {}
+
+    private final CkanApi api;
+    private final List<String> fqTerms;
+    private final boolean includePrivate;
+    private final String fieldList;
+    private final int rows;
+
+    /**
+     * @param api the remote CKAN
+     * @param fqTerms filter terms, joined by a space into one {@code fq}
+     * @param includePrivate whether to send {@code include_private=true}
+     * @param fieldList the {@code fl} parameter ({@code id} for an id listing), or {@code null} for full dicts
+     * @param rows the page size asked for
+     */
+    PackageSearchPager(CkanApi api, List<String> fqTerms, boolean includePrivate, String fieldList, int rows) {
+        this.api = api;
+        this.fqTerms = List.copyOf(fqTerms);
+        this.includePrivate = includePrivate;
+        this.fieldList = fieldList;
+        this.rows = rows;
+    }
+
+    /** @param start the offset @return the URL of the page at that offset */
+    HttpUrl pageUrl(long start) {
+        List<Map.Entry<String, String>> params = new ArrayList<>();
+        params.add(new SimpleEntry<>("rows", Integer.toString(rows)));
+        params.add(new SimpleEntry<>("start", Long.toString(start)));
+        params.add(new SimpleEntry<>("sort", "id asc"));
+        if (!fqTerms.isEmpty()) {
+            params.add(new SimpleEntry<>("fq", String.join(" ", fqTerms)));
+        }
+        if (fieldList != null) {
+            params.add(new SimpleEntry<>("fl", fieldList));
+        }
+        if (includePrivate) {
+            params.add(new SimpleEntry<>("include_private", "true"));
+        }
+        return api.actionUrl("package_search", params);
+    }
+
+    /**
+     * Runs the search to its end.
+     *
+     * @param handler receives each page
+     * @return how many rows and pages there were
+     * @throws SearchException if a page cannot be fetched or read, or the server ignores {@code start}
+     * @throws Exception whatever the handler throws
+     */
+    Totals run(PageHandler handler) throws Exception {
+        long start = 0;
+        long delivered = 0;
+        int pages = 0;
+        List<String> previousIds = List.of();
+        while (true) {
+            HttpUrl url = pageUrl(start);
+            JsonNode result;
+            try {
+                result = api.get(url);
+            } catch (CkanRemoteException e) {
+                throw new SearchException("Error sending request to search remote CKAN instance " + api.baseUrl()
+                        + " using URL '" + url + "'. Error: " + e.getMessage(), delivered, e);
+            }
+            pages++;
+            JsonNode results = result.path("results");
+            if (!results.isArray()) {
+                throw new SearchException("Response from remote CKAN has no list of results: " + url, delivered,
+                        null);
+            }
+            if (results.isEmpty()) {
+                return new Totals(delivered, pages);
+            }
+            List<JsonNode> page = new ArrayList<>(results.size());
+            List<String> ids = new ArrayList<>(results.size());
+            results.forEach(item -> {
+                page.add(item);
+                ids.add(item.isTextual() ? item.asText() : item.path("id").asText(""));
+            });
+            if (ids.equals(previousIds)) {
+                throw new SearchException("The paging doesn't seem to work. URL: " + url, delivered, null);
+            }
+            handler.accept(page);
+            delivered += page.size();
+            start += page.size();
+            previousIds = ids;
+            JsonNode count = result.get("count");
+            if (count != null && count.canConvertToLong() && start >= count.asLong()) {
+                return new Totals(delivered, pages);
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.harvest.ckan;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.harvest.api.FetchContext;
+import dev.harvest.api.FetchOutcome;
+import dev.harvest.api.GatherContext;
+import dev.harvest.api.GatherOutcome;
+import dev.harvest.api.HarvestJob;
+import dev.harvest.api.HarvestObject;
+import dev.harvest.api.HarvestSource;
+import dev.harvest.api.Harvester;
+import dev.harvest.api.ImportContext;
+import dev.harvest.api.ImportOutcome;
+import dev.harvest.api.NewHarvestObject;
+import dev.harvest.api.Settings;
+import dev.harvest.api.catalog.Catalog;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Drives a harvester through gather, fetch and import the way the engine does (current objects, previous object,
+ * last error-free job, deletions after a full listing with a deletion guard), so the harvester can be tested
+ * without harvest-core.
+ */
+final class TestHarvestRunner {
+
+    /** What one job did. */
+    static final class JobResult {
+        final HarvestJob job;
+        GatherOutcome gatherOutcome;
+        final List<String> gatherErrors = new ArrayList<>();
+        final List<NewHarvestObject> emitted = new ArrayList<>();
+        final Set<String> markedPresent = new HashSet<>();
+        /** Calls to emit, duplicates included (the engine keeps one object per guid). */
+        int emitCalls;
+        final Map<String, String> statusByGuid = new LinkedHashMap<>();
+        final Map<String, ImportOutcome> outcomeByGuid = new LinkedHashMap<>();
+        final Map<String, String> errorByGuid = new LinkedHashMap<>();
+
+        JobResult(HarvestJob job) {
+            this.job = job;
+        }
+
+        boolean errorFree() {
+            return gatherErrors.isEmpty() && errorByGuid.isEmpty();
+        }
+
+        long count(String status) {
+            return statusByGuid.values().stream().filter(status::equals).count();
+        }
+    }
+
+    final Harvester harvester;
+    final Catalog catalog;
+    final Map<String, String> settings = new HashMap<>();
+    HarvestSource source;
+    boolean forceImport;
+    private final Map<String, HarvestObject> currentByGuid = new LinkedHashMap<>();
+    private HarvestJob lastErrorFreeJob;
+
+    TestHarvestRunner(Harvester harvester, Catalog catalog, String url, String config) {
+        this.harvester = harvester;
+        this.catalog = catalog;
+        this.source = new HarvestSource("source-id", "test-source", "Test Source", url, "ckan", config, null,
+                "MANUAL", true);
+    }
+
+    TestHarvestRunner withConfig(String config) {
+        source = new HarvestSource(source.id(), source.name(), source.title(), source.url(), source.type(), config,
+                source.ownerOrg(), source.frequency(), source.active());
+        return this;
+    }
+
+    TestHarvestRunner withOwnerOrg(String ownerOrg) {
+        source = new HarvestSource(source.id(), source.name(), source.title(), source.url(), source.type(),
+                source.config(), ownerOrg, source.frequency(), source.active());
+        return this;
+    }
+
+    Settings settings() {
+        return key -> Optional.ofNullable(settings.get(key));
+    }
+
+    JobResult run() throws Exception {
+        HarvestJob job = new HarvestJob(UUID.randomUUID().toString(), source.id(), "Running", Instant.now(),
+                Instant.now(), null, null);
+        JobResult result = new JobResult(job);
+        result.gatherOutcome = gather(job, result);
+        if (result.gatherOutcome instanceof GatherOutcome.Failed failed) {
+            result.gatherErrors.add(failed.message());
+        }
+        for (NewHarvestObject emitted : result.emitted) {
+            importOne(job, emitted, result);
+        }
+        if (result.gatherOutcome instanceof GatherOutcome.Completed completed && completed.fullListing()) {
+            deleteVanished(result);
+        }
+        if (result.errorFree()) {
+            lastErrorFreeJob = job;
+        }
+        return result;
+    }
+
+    private GatherOutcome gather(HarvestJob job, JobResult result) throws Exception {
+        Map<String, NewHarvestObject> byGuid = new LinkedHashMap<>();
+        GatherContext context = new GatherContext() {
+            @Override public HarvestSource source() { return source; }
+            @Override public HarvestJob job() { return job; }
+            @Override public Settings settings() { return TestHarvestRunner.this.settings(); }
+            @Override public Optional<HarvestJob> lastErrorFreeJob() { return Optional.ofNullable(lastErrorFreeJob); }
+            @Override public void emit(NewHarvestObject object) {
+                result.emitCalls++;
+                byGuid.putIfAbsent(object.guid(), object);
+            }
+            @Override public void markPresent(String guid) { result.markedPresent.add(guid); }
+            @Override public void gatherError(String message) { result.gatherErrors.add(message); }
+            @Override public long emittedCount() { return byGuid.size(); }
+        };
+        try {
+            return harvester.gather(context);
+        } finally {
+            result.emitted.addAll(byGuid.values());
+        }
+    }
+
+    private void importOne(HarvestJob job, NewHarvestObject emitted, JobResult result) throws Exception {
+        HarvestObject previous = currentByGuid.get(emitted.guid());
+        HarvestObject object = new HarvestObject(UUID.randomUUID().toString(), emitted.guid(), job.id(), source.id(),
+                emitted.content(), emitted.metadataModified(), previous == null ? null : previous.packageId(),
+                emitted.extras());
+        FetchOutcome fetched = harvester.fetch(new FetchContext() {
+            @Override public HarvestSource source() { return source; }
+            @Override public HarvestJob job() { return job; }
+            @Override public HarvestObject object() { return object; }
+            @Override public Settings settings() { return TestHarvestRunner.this.settings(); }
+            @Override public void recordError(String message) { result.errorByGuid.put(emitted.guid(), message); }
+        });
+        if (!(fetched instanceof FetchOutcome.Proceed)) {
+            result.statusByGuid.put(emitted.guid(), "not modified");
+            return;
+        }
+        ImportOutcome outcome;
+        try {
+            outcome = harvester.importObject(new ImportContext() {
+                @Override public HarvestSource source() { return source; }
+                @Override public HarvestJob job() { return job; }
+                @Override public HarvestObject object() { return object; }
+                @Override public Optional<HarvestObject> previousObject() { return Optional.ofNullable(previous); }
+                @Override public boolean forceImport() { return forceImport; }
+                @Override public Catalog catalog() { return catalog; }
+                @Override public Settings settings() { return TestHarvestRunner.this.settings(); }
+                @Override public void recordError(String message, Integer line) {
+                    result.errorByGuid.put(emitted.guid(), message);
+                }
+            });
+        } catch (Exception e) {
+            outcome = ImportOutcome.failed(String.valueOf(e));
+        }
+        result.outcomeByGuid.put(emitted.guid(), outcome);
+        String status;
+        if (outcome instanceof ImportOutcome.Created created) {
+            currentByGuid.put(emitted.guid(), withPackage(object, created.datasetId()));
+            status = "added";
+        } else if (outcome instanceof ImportOutcome.Updated updated) {
+            currentByGuid.put(emitted.guid(), withPackage(object, updated.datasetId()));
+            status = "updated";
+        } else if (outcome instanceof ImportOutcome.Failed failed) {
+            result.errorByGuid.put(emitted.guid(), failed.message());
+            status = "errored";
+        } else {
+            status = "not modified";
+        }
+        result.statusByGuid.put(emitted.guid(), status);
+    }
+
+    private void deleteVanished(JobResult result) throws Exception {
+        Set<String> seen = new HashSet<>(result.markedPresent);
+        result.emitted.forEach(object -> seen.add(object.guid()));
+        List<String> vanished = currentByGuid.keySet().stream().filter(guid -> !seen.contains(guid)).toList();
+        if (vanished.isEmpty()) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = source.config() == null || source.config().isBlank()
+                ? Map.of() : new ObjectMapper().readValue(source.config(), Map.class);
+        double maxShare = config.get("deletion_guard_max_share") instanceof Number n ? n.doubleValue() : 0.5;
+        boolean force = Boolean.TRUE.equals(config.get("force_deletions"));
+        if (!force && vanished.size() > maxShare * currentByGuid.size()) {
+            result.gatherErrors.add("Deletion guard: " + vanished.size() + " of " + currentByGuid.size()
+                    + " datasets vanished; none deleted");
+            return;
+        }
+        for (String guid : vanished) {
+            catalog.deleteDataset(currentByGuid.remove(guid).packageId());
+            result.statusByGuid.put(guid, "deleted");
+        }
+    }
+
+    private static HarvestObject withPackage(HarvestObject object, String packageId) {
+        return new HarvestObject(object.id(), object.guid(), object.jobId(), object.sourceId(), object.content(),
+                object.metadataModified(), packageId, object.extras());
+    }
+}

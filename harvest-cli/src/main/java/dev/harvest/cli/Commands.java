@@ -79,7 +79,9 @@ final class Commands {
             if (!Files.isRegularFile(parent.config)) {
                 throw new HarvestException("Configuration file " + parent.config + " does not exist");
             }
-            return HarvestConfig.load(parent.config, Harvest.pluginSettingKeys(classLoader));
+            Set<String> pluginKeys = new java.util.TreeSet<>(Harvest.pluginSettingKeys(classLoader));
+            pluginKeys.addAll(CatalogSelection.SETTING_KEYS);
+            return HarvestConfig.load(parent.config, pluginKeys);
         }
 
         Harvest openHarvest() {

@@ -85,7 +85,6 @@ public final class Harvest implements AutoCloseable {
         for (HarvestQueueProvider provider : ServiceLoader.load(HarvestQueueProvider.class, classLoader)) {
             keys.addAll(provider.settingKeys());
         }
-        keys.addAll(List.of("harvest.catalog.ckan.url", "harvest.catalog.ckan.api_key"));
         return keys;
     }
 

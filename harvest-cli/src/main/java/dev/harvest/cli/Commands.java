@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -407,6 +406,12 @@ final class Commands {
         abstract QueueName queueName();
 
         @Override
+        public Integer call() throws Exception {
+            // not try-with-resources: on SIGTERM the shutdown hook closes the engine once the workers have stopped
+            return run(openHarvest());
+        }
+
+        @Override
         Integer run(Harvest harvest) throws Exception {
             if (harvest.settings().get("ckan.harvest.mq.type", "").equals("memory")) {
                 throw new HarvestException(queueName().name().toLowerCase()
@@ -417,15 +422,18 @@ final class Commands {
                     : Integer.parseInt(harvest.settings().get("harvest.consumer.threads", "4"));
             ConsumerRunner runner = new ConsumerRunner(harvest.queue(), queueName(),
                     harvest.engine().handlerFor(queueName()), workers);
-            CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 runner.stop();
-                stopped.countDown();
+                harvest.close();
+                out().println("Stopped " + queueName().name().toLowerCase() + "_consumer after "
+                        + runner.handledCount() + " message(s)");
+                out().flush();
+                // a JVM ending on SIGTERM exits 143; a consumer that stopped cleanly reports success
+                Runtime.getRuntime().halt(0);
             }, "shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             runner.start();
             runner.awaitTermination();
-            stopped.await();
             return 0;
         }
     }

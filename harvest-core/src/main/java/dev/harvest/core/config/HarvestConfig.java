@@ -54,8 +54,8 @@ public final class HarvestConfig implements Settings {
         ENGINE_KEYS.put("harvest.db.pool_size", "10");
         ENGINE_KEYS.put("harvest.data_dir", "harvest-data");
         ENGINE_KEYS.put("harvest.retry_limit", "5");
-        ENGINE_KEYS.put("harvest.object_lease_minutes", "10");
-        ENGINE_KEYS.put("harvest.gather_lease_minutes", "10");
+        ENGINE_KEYS.put("harvest.object_lease_seconds", "600");
+        ENGINE_KEYS.put("harvest.gather_lease_seconds", "600");
         ENGINE_KEYS.put("harvest.gather_batch_size", "500");
         ENGINE_KEYS.put("harvest.deletion_guard.max_share", "0.5");
         ENGINE_KEYS.put("harvest.consumer.threads", "4");
@@ -150,8 +150,8 @@ public final class HarvestConfig implements Settings {
         checkInteger(problems, "ckan.harvest.harvest_source_limit", 1);
         checkInteger(problems, "harvest.db.pool_size", 1);
         checkInteger(problems, "harvest.retry_limit", 1);
-        checkInteger(problems, "harvest.object_lease_minutes", 1);
-        checkInteger(problems, "harvest.gather_lease_minutes", 1);
+        checkInteger(problems, "harvest.object_lease_seconds", 1);
+        checkInteger(problems, "harvest.gather_lease_seconds", 1);
         checkInteger(problems, "harvest.gather_batch_size", 1);
         checkInteger(problems, "harvest.consumer.threads", 1);
         get("ckan.harvest.log_scope").ifPresent(scope -> {

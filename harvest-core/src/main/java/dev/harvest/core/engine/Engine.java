@@ -44,9 +44,9 @@ public final class Engine {
         this.queue = queue;
         double maxShare = Double.parseDouble(config.get("harvest.deletion_guard.max_share", "0.5"));
         this.gatherRunner = new GatherRunner(store, harvesters, config, config.intValue("harvest.gather_batch_size"),
-                Duration.ofMinutes(config.intValue("harvest.gather_lease_minutes")), maxShare);
+                Duration.ofSeconds(config.intValue("harvest.gather_lease_seconds")), maxShare);
         this.objectProcessor = new ObjectProcessor(store, harvesters, catalog, config,
-                Duration.ofMinutes(config.intValue("harvest.object_lease_minutes")),
+                Duration.ofSeconds(config.intValue("harvest.object_lease_seconds")),
                 config.intValue("harvest.retry_limit"));
     }
 

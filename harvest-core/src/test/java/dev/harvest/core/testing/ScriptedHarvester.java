@@ -16,14 +16,17 @@ import dev.harvest.api.ValidationContext;
 import dev.harvest.api.catalog.Dataset;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * A harvester driven by its source's config JSON, like ckanext-harvest's test harvesters: {@code guids} to gather
  * (full listing), and switches that make a stage fail or throw for one guid. Import writes a dataset named after
  * the guid whose {@code notes} is the gathered content, so a changed content updates it.
  *
- * <pre>{"guids": ["a", "b"], "content": {"a": "v2"}, "partial": true, "fail_gather": "msg",
+ * <pre>{"guids": ["a", "b"], "count": 2000, "import_delay_ms": 5, "content": {"a": "v2"}, "partial": true,
+ *  "fail_gather": "msg",
  *  "throw_in_gather": true, "throw_in_fetch": "a", "fail_import": "b", "fetch_unchanged": "a"}</pre>
  */
 public final class ScriptedHarvester implements Harvester {
@@ -60,6 +63,10 @@ public final class ScriptedHarvester implements Harvester {
     @Override
     public GatherOutcome gather(GatherContext context) throws Exception {
         JsonNode config = parse(context.source().config());
+        int count = config.path("count").asInt(0);
+        for (int i = 1; i <= count; i++) {
+            context.emit(NewHarvestObject.withContent(String.format("obj-%05d", i), "content of object " + i));
+        }
         for (JsonNode guid : config.path("guids")) {
             String content = config.path("content").path(guid.asText()).asText("content of " + guid.asText());
             context.emit(NewHarvestObject.withContent(guid.asText(), content));
@@ -90,11 +97,19 @@ public final class ScriptedHarvester implements Harvester {
     public ImportOutcome importObject(ImportContext context) throws Exception {
         JsonNode config = parse(context.source().config());
         String guid = context.object().guid();
+        long delay = config.path("import_delay_ms").asLong(0);
+        if (delay > 0) {
+            Thread.sleep(delay);
+        }
         if (guid.equals(config.path("fail_import").asText(null))) {
             return ImportOutcome.failed("Invalid package with GUID " + guid + ": title missing");
         }
-        Optional<Dataset> existing = context.object().packageId() == null
-                ? Optional.empty() : context.catalog().findDataset(context.object().packageId());
+        // a stable id, so that a retry after a worker died between the catalog write and the commit finds the
+        // dataset instead of creating it twice (the idempotence every real harvester needs)
+        String datasetId = context.object().packageId() != null ? context.object().packageId()
+                : UUID.nameUUIDFromBytes((context.source().id() + "/" + guid).getBytes(StandardCharsets.UTF_8))
+                        .toString();
+        Optional<Dataset> existing = context.catalog().findDataset(datasetId);
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("name", "ds-" + guid);
         fields.put("title", "Dataset " + guid);
@@ -111,6 +126,7 @@ public final class ScriptedHarvester implements Harvester {
             fields.put("id", existing.get().id());
             return ImportOutcome.created(context.catalog().updateDataset(new Dataset(fields)).id());
         }
+        fields.put("id", datasetId);
         return ImportOutcome.created(context.catalog().createDataset(new Dataset(fields)).id());
     }
 }

@@ -301,6 +301,53 @@ class HarvestEngineTest {
         assertEquals("Running", harvest.store().findJob(job.id()).orElseThrow().status());
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void waitingObjectsWhoseMessagesWereLostAreRequeuedOnceTheFetchQueueIsEmpty(Kind kind) throws Exception {
+        open(kind);
+        source("{\"guids\": [\"a\", \"b\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+        drain(QueueName.GATHER);
+        queue.purge(QueueName.FETCH);
+        queue.publish(QueueName.FETCH, "unrelated-object-id");
+
+        assertEquals(0, harvest.run().objectsRequeued(), "messages still wait: nothing is duplicated");
+        queue.purge(QueueName.FETCH);
+        assertEquals(2, harvest.run().objectsRequeued());
+        drain(QueueName.FETCH);
+
+        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void twoRunsAtOnceStartEachPendingJobOnce(Kind kind) throws Exception {
+        open(kind);
+        for (String name : List.of("s1", "s2", "s3")) {
+            harvest.createSource(SourceRequest.of(name, "http://" + name + ".example.org", ScriptedHarvester.NAME)
+                    .withConfig("{\"guids\": [\"x\"]}"));
+            harvest.createJob(name, false);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CountDownLatch start = new CountDownLatch(1);
+        List<java.util.concurrent.Future<Integer>> runs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            runs.add(pool.submit(() -> {
+                start.await();
+                return harvest.run().started();
+            }));
+        }
+        start.countDown();
+        int started = 0;
+        for (var run : runs) {
+            started += run.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+
+        assertEquals(3, started);
+        assertEquals(3, queue.waitingCount(QueueName.GATHER));
+    }
+
     private void setConfig(HarvestSource source, String config) {
         harvest.store().database().inTransaction(session -> session.createNativeMutationQuery(
                         "update harvest_source set config = :c where id = :id")

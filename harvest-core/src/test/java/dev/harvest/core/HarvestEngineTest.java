@@ -184,7 +184,7 @@ class HarvestEngineTest {
         open(kind);
         source("{\"guids\": [\"a\"]}");
         HarvestJob job = harvest.createJob("src", true);
-        harvest.engine().gatherRunnerForTests(job.id());
+        harvest.engine().gatherWithoutPublishing(job.id());
         String objectId = harvest.store().objectsOfJob(job.id()).get(0).id();
 
         int workers = 8;

@@ -94,6 +94,10 @@ public final class HarvestDatabase implements AutoCloseable {
         hikari.setPoolName("harvest");
         hikari.setConnectionTimeout(10_000);
         hikari.setInitializationFailTimeout(10_000);
+        if (config.jdbcUrl().startsWith("jdbc:postgresql:")) {
+            // turns JDBC batches of inserts into multi-row statements: gathers store objects in batches
+            hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+        }
         try {
             return new HikariDataSource(hikari);
         } catch (RuntimeException e) {

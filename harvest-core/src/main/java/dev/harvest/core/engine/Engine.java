@@ -95,11 +95,11 @@ public final class Engine {
     }
 
     /**
-     * Gathers a job without publishing its objects (tests and tools that drive objects themselves).
+     * Gathers a job without publishing its objects, for callers that process the objects themselves.
      *
      * @param jobId a Running job
      */
-    public void gatherRunnerForTests(String jobId) {
+    public void gatherWithoutPublishing(String jobId) {
         gatherRunner.gather(jobId, ids -> {});
     }
 

@@ -5,6 +5,8 @@ import dev.harvest.api.HarvestObject;
 import dev.harvest.api.HarvestSource;
 import dev.harvest.api.NewHarvestObject;
 import dev.harvest.core.db.HarvestDatabase;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -15,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.hibernate.Session;
@@ -375,6 +379,12 @@ public final class HarvestStore {
 
     /** Ends a gather held by {@code owner}; {@code fullListing} records whether deletions may be inferred. */
     public boolean finishGather(String jobId, String owner, boolean fullListing) {
+        if (database.isPostgres()) {
+            // a gather can add hundreds of thousands of rows faster than autovacuum re-plans: refresh the statistics
+            // so the per-object queries that follow keep using their indexes
+            database.inTransaction(session -> session.createNativeMutationQuery("analyze harvest_object")
+                    .executeUpdate());
+        }
         LocalDateTime now = now();
         return database.inTransaction(session -> session.createMutationQuery(
                         "update JobEntity set gatherFinished = :now, fullListing = :full, gatherLeaseUntil = null"
@@ -550,27 +560,81 @@ public final class HarvestStore {
         Map<String, NewHarvestObject> byGuid = new LinkedHashMap<>();
         batch.forEach(object -> byGuid.putIfAbsent(object.guid(), object));
         LocalDateTime now = now();
-        return database.inStatelessTransaction(session -> {
+        try {
+            return database.inTransaction(session -> insertBatch(session, job, byGuid.values(), now));
+        } catch (RuntimeException e) {
+            if (!isUniqueViolation(e)) {
+                throw e;
+            }
+        }
+        // Rare path: a guid of this batch was stored by an earlier batch, or by a gatherer of this job that died.
+        // Checking first on every batch would cost a query per batch that the planner may answer with a scan.
+        return database.inTransaction(session -> {
             List<String> existing = session.createSelectionQuery(
                             "select guid from ObjectEntity where jobId = :j and guid in (:guids)", String.class)
                     .setParameter("j", job.id())
                     .setParameterList("guids", byGuid.keySet())
                     .getResultList();
             existing.forEach(byGuid::remove);
-            List<String> ids = new ArrayList<>(byGuid.size());
-            for (NewHarvestObject gathered : byGuid.values()) {
-                ObjectEntity object = newObject(job, gathered.guid(), now);
-                object.content = gathered.content();
-                object.metadataModifiedDate = gathered.metadataModified() == null
-                        ? null : LocalDateTime.ofInstant(gathered.metadataModified(), ZoneOffset.UTC);
-                session.insert(object);
-                ids.add(object.id);
-                for (Map.Entry<String, String> extra : gathered.extras().entrySet()) {
-                    insertExtra(session, object.id, extra.getKey(), extra.getValue());
-                }
-            }
-            return ids;
+            return insertBatch(session, job, byGuid.values(), now);
         });
+    }
+
+    private static boolean isUniqueViolation(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<String> insertBatch(Session session, HarvestJob job, Collection<NewHarvestObject> batch,
+            LocalDateTime now) {
+        {
+            List<String> ids = new ArrayList<>(batch.size());
+            // plain JDBC batches: one round trip per batch instead of one per row
+            session.doWork(connection -> {
+                Timestamp gathered = Timestamp.valueOf(now);
+                try (PreparedStatement objects = connection.prepareStatement(
+                                "insert into harvest_object (id, guid, current, gathered, content, state,"
+                                        + " metadata_modified_date, retry_times, harvest_job_id, harvest_source_id,"
+                                        + " queued_at) values (?, ?, false, ?, ?, 'WAITING', ?, 0, ?, ?, ?)");
+                        PreparedStatement extras = connection.prepareStatement(
+                                "insert into harvest_object_extra (id, harvest_object_id, key, value)"
+                                        + " values (?, ?, ?, ?)")) {
+                    boolean anyExtra = false;
+                    for (NewHarvestObject gatheredObject : batch) {
+                        String id = newId();
+                        objects.setString(1, id);
+                        objects.setString(2, gatheredObject.guid());
+                        objects.setTimestamp(3, gathered);
+                        objects.setString(4, gatheredObject.content());
+                        objects.setTimestamp(5, gatheredObject.metadataModified() == null ? null
+                                : Timestamp.valueOf(LocalDateTime.ofInstant(gatheredObject.metadataModified(),
+                                        ZoneOffset.UTC)));
+                        objects.setString(6, job.id());
+                        objects.setString(7, job.sourceId());
+                        objects.setTimestamp(8, gathered);
+                        objects.addBatch();
+                        ids.add(id);
+                        for (Map.Entry<String, String> extra : gatheredObject.extras().entrySet()) {
+                            extras.setString(1, newId());
+                            extras.setString(2, id);
+                            extras.setString(3, extra.getKey());
+                            extras.setString(4, extra.getValue());
+                            extras.addBatch();
+                            anyExtra = true;
+                        }
+                    }
+                    objects.executeBatch();
+                    if (anyExtra) {
+                        extras.executeBatch();
+                    }
+                }
+            });
+            return ids;
+        }
     }
 
     private ObjectEntity newObject(HarvestJob job, String guid, LocalDateTime now) {
@@ -607,15 +671,19 @@ public final class HarvestStore {
                     .setParameter("j", jobId)
                     .setParameterList("g", guids)
                     .getResultList();
-            for (String guid : guids) {
-                if (!existing.contains(guid)) {
-                    session.createNativeMutationQuery(
-                                    "insert into harvest_gather_seen (harvest_job_id, guid) values (:j, :g)")
-                            .setParameter("j", jobId)
-                            .setParameter("g", guid)
-                            .executeUpdate();
+            Set<String> fresh = new LinkedHashSet<>(guids);
+            existing.forEach(fresh::remove);
+            session.doWork(connection -> {
+                try (PreparedStatement insert = connection.prepareStatement(
+                        "insert into harvest_gather_seen (harvest_job_id, guid) values (?, ?)")) {
+                    for (String guid : fresh) {
+                        insert.setString(1, jobId);
+                        insert.setString(2, guid);
+                        insert.addBatch();
+                    }
+                    insert.executeBatch();
                 }
-            }
+            });
             return null;
         });
     }

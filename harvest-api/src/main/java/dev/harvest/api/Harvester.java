@@ -27,7 +27,8 @@ public interface Harvester {
      *
      * <p>The default accepts any configuration unchanged. A harvester that rejects a configuration throws
      * {@link ConfigValidationException} with a message that names the offending key; the engine shows it as
-     * {@code Error parsing the configuration options: <message>}.
+     * {@code Error parsing the configuration options: <message>}. The engine's own keys ({@link EngineSourceKeys})
+     * live in the same JSON object and must be accepted.
      *
      * @param config the configuration as entered, usually a JSON object; may be empty
      * @param context read access to the local catalog, for checks such as "the default group exists"

@@ -466,6 +466,16 @@ final class Commands {
         }
     }
 
+    @Command(name = "clean_harvest_log", aliases = {"clean-harvest-log"},
+            description = "Deletes harvest_log records older than ckan.harvest.log_timeframe days (default 30).")
+    static final class CleanHarvestLog extends HarvestCommand {
+        @Override
+        Integer run(Harvest harvest) {
+            out().println("Deleted " + harvest.cleanHarvestLog() + " harvest_log record(s)");
+            return 0;
+        }
+    }
+
     @Command(name = "harvesters_info", aliases = {"harvesters-info"}, description = "Lists the installed harvesters.")
     static final class HarvestersInfo extends HarvestCommand {
         @Override

@@ -37,6 +37,7 @@ import picocli.CommandLine.ScopeType;
             Commands.GatherConsumer.class,
             Commands.FetchConsumer.class,
             Commands.PurgeQueues.class,
+            Commands.CleanHarvestLog.class,
             Commands.HarvestersInfo.class,
             CommandLine.HelpCommand.class
         })

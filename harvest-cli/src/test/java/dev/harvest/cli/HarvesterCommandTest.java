@@ -239,6 +239,69 @@ class HarvesterCommandTest {
     }
 
     @Test
+    void theDemoCatalogHarvestsAsACkanPortalAndAsDataJson() throws Exception {
+        try (var demo = dev.harvest.examples.demo.DemoCatalogServer.start(0)) {
+            assertOk(harvester("source", "demo-ckan", demo.ckanUrl(), "ckan", "Demo CKAN"));
+            assertOk(harvester("source", "demo-datajson", demo.catalogUrl(), "datajson", "Demo DCAT-US"));
+
+            Result ckan = harvester("run_test", "demo-ckan");
+            assertOk(ckan);
+            assertTrue(ckan.out().contains(": Finished\n\tadded: 12, updated: 0, not modified: 0, deleted: 0,"
+                    + " errored: 0\n"), ckan.out());
+            Result again = harvester("run_test", "demo-ckan");
+            assertTrue(again.out().contains(": Finished\n\tadded: 0, updated: 0, not modified: 0, deleted: 0,"
+                    + " errored: 0\n"), "an unchanged remote gathers nothing: " + again.out());
+            Result datajson = harvester("run_test", "demo-datajson");
+            assertTrue(datajson.out().contains("added: 12,"), datajson.out());
+        }
+    }
+
+    @Test
+    void clearsourceHistoryKeepsDatasetsAndClearsourceDeletesThem() {
+        assertOk(harvester("source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+                "{\"guids\": [\"h1\", \"h2\"]}"));
+        assertOk(harvester("run_test", "src"));
+
+        Result history = harvester("clearsource_history", "src");
+        assertOk(history);
+        assertEquals("Cleared job history of harvest source: src\n", history.out());
+        assertTrue(harvester("jobs").out().endsWith("There are 0 harvest jobs\n"));
+        assertTrue(harvester("run_test", "src").out().contains("updated: 0, not modified: 2"),
+                "the datasets were kept, so the next harvest finds them");
+
+        Result cleared = harvester("clearsource", "src");
+        assertOk(cleared);
+        assertEquals("Cleared harvest source: src (2 datasets deleted)\n", cleared.out());
+        assertTrue(harvester("source", "src").out().contains("\tjobs: 0\n"), "the source itself is kept");
+    }
+
+    @Test
+    void withALogScopeHarvestLogsGoToTheDatabaseAndCleanHarvestLogPrunesThem() throws Exception {
+        String url = "jdbc:h2:mem:cli-log-" + UUID.randomUUID();
+        Path logged = writeConfig("harvest.db.url = " + url + "\nckan.harvest.mq.type = memory\n"
+                + "ckan.harvest.log_scope = 0\nckan.harvest.log_level = info\nckan.harvest.log_timeframe = 0\n");
+        assertOk(harvester(logged, "source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+                "{\"guids\": [\"l1\"]}"));
+        assertOk(harvester(logged, "run_test", "src"));
+
+        List<String> levels = new ArrayList<>();
+        List<String> contents = new ArrayList<>();
+        try (var connection = java.sql.DriverManager.getConnection(url + ";NON_KEYWORDS=KEY,VALUE", "sa", "");
+                var rows = connection.createStatement().executeQuery("select level, content from harvest_log")) {
+            while (rows.next()) {
+                levels.add(rows.getString(1));
+                contents.add(rows.getString(2));
+            }
+        }
+        assertTrue(contents.stream().anyMatch(c -> c.startsWith("Gathering job ")), contents.toString());
+        assertFalse(levels.contains("DEBUG"), "log_level info keeps debug records out");
+
+        Result cleaned = harvester(logged, "clean_harvest_log");
+        assertOk(cleaned);
+        assertTrue(cleaned.out().matches("Deleted [1-9][0-9]* harvest_log record\\(s\\)\n"), cleaned.out());
+    }
+
+    @Test
     void harvestersInfoListsTheDiscoveredHarvesters() {
         Result result = harvester("harvesters_info");
         assertOk(result);

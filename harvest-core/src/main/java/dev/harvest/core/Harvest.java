@@ -54,6 +54,7 @@ public final class Harvest implements AutoCloseable {
     private final Catalog catalog;
     private final QueueHolder queue;
     private final Engine engine;
+    private Runnable databaseLog = () -> {};
 
     private Harvest(HarvestConfig config, HarvestDatabase database, HarvestStore store, HarvesterRegistry harvesters,
             Catalog catalog, QueueHolder queue, Clock clock) {
@@ -405,8 +406,27 @@ public final class Harvest implements AutoCloseable {
         return queue.get();
     }
 
+    /**
+     * Deletes {@code harvest_log} records older than {@code ckan.harvest.log_timeframe} days ({@code clean_harvest_log}).
+     *
+     * @return the number of records deleted
+     */
+    public int cleanHarvestLog() {
+        return store.deleteLogOlderThan(store.now().minusDays(config.intValue("ckan.harvest.log_timeframe")));
+    }
+
+    private void installDatabaseLog() {
+        try {
+            Class.forName("ch.qos.logback.classic.LoggerContext", false, Harvest.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            return; // another SLF4J backend: database logging needs Logback
+        }
+        databaseLog = dev.harvest.core.log.DatabaseLogAppender.install(config, database.dataSource());
+    }
+
     @Override
     public void close() {
+        databaseLog.run();
         queue.close();
         database.close();
     }
@@ -528,8 +548,10 @@ public final class Harvest implements AutoCloseable {
                     }
                     chosen = new EmbeddedCatalog(new CatalogStore(database, clock));
                 }
-                return new Harvest(config, database, store, registry, chosen,
+                Harvest harvest = new Harvest(config, database, store, registry, chosen,
                         new QueueHolder(config, classLoader, queue), clock);
+                harvest.installDatabaseLog();
+                return harvest;
             } catch (RuntimeException e) {
                 database.close();
                 throw e;

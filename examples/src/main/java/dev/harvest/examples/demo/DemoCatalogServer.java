@@ -13,8 +13,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Serves the bundled demo catalog, {@code demo/data.json} (twelve DCAT-US datasets of two publishers), over HTTP,
- * so that the {@code datajson} harvester can be tried without a network: {@code GET /data.json} returns it, any
- * other path 404.
+ * so that harvesters can be tried without a network: {@code GET /data.json} returns it for the {@code datajson}
+ * harvester, and {@code GET /api/3/action/package_search} serves the same datasets as a CKAN action API
+ * ({@link DemoCkanApi}) for the {@code ckan} harvester. Any other path is 404.
  *
  * <p>Run it with {@code java -cp harvest-examples.jar dev.harvest.examples.demo.DemoCatalogServer [--port N]}; it
  * prints the catalog URL and serves until killed. Tests start it with {@link #start(int)}.
@@ -29,10 +30,12 @@ public final class DemoCatalogServer implements AutoCloseable {
 
     private final HttpServer server;
     private final byte[] catalog;
+    private final DemoCkanApi ckanApi;
 
     private DemoCatalogServer(HttpServer server, byte[] catalog) {
         this.server = server;
         this.catalog = catalog;
+        this.ckanApi = new DemoCkanApi(catalog);
     }
 
     /**
@@ -71,6 +74,11 @@ public final class DemoCatalogServer implements AutoCloseable {
         return "http://" + server.getAddress().getHostString() + ":" + port() + "/data.json";
     }
 
+    /** @return the base URL of the served CKAN action API, to use as a {@code ckan} harvest source URL */
+    public String ckanUrl() {
+        return "http://" + server.getAddress().getHostString() + ":" + port();
+    }
+
     /** @return the port the server listens on */
     public int port() {
         return server.getAddress().getPort();
@@ -84,12 +92,24 @@ public final class DemoCatalogServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            boolean found = exchange.getRequestURI().getPath().equals("/data.json");
+            String path = exchange.getRequestURI().getPath();
             boolean isGet = exchange.getRequestMethod().equals("GET");
-            byte[] body = found ? catalog : "Not found: only /data.json is served\n".getBytes(StandardCharsets.UTF_8);
+            byte[] body;
+            int status;
+            if (path.equals("/data.json")) {
+                body = catalog;
+                status = 200;
+            } else if (path.equals(DemoCkanApi.PACKAGE_SEARCH_PATH)) {
+                body = ckanApi.packageSearch(exchange.getRequestURI().getRawQuery());
+                status = 200;
+            } else {
+                body = ("Not found: only /data.json and " + DemoCkanApi.PACKAGE_SEARCH_PATH + " are served\n")
+                        .getBytes(StandardCharsets.UTF_8);
+                status = 404;
+            }
             exchange.getResponseHeaders().set("Content-Type",
-                    found ? "application/json; charset=utf-8" : "text/plain; charset=utf-8");
-            exchange.sendResponseHeaders(found ? 200 : 404, isGet ? body.length : -1);
+                    status == 200 ? "application/json; charset=utf-8" : "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(status, isGet ? body.length : -1);
             if (isGet) {
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(body);
@@ -115,7 +135,8 @@ public final class DemoCatalogServer implements AutoCloseable {
             return;
         }
         DemoCatalogServer demo = start(port);
-        System.out.println("Serving the demo DCAT-US catalog at " + demo.catalogUrl() + " (Ctrl-C to stop)");
+        System.out.println("Serving the demo catalog as DCAT-US at " + demo.catalogUrl() + " and as a CKAN API at "
+                + demo.ckanUrl() + " (Ctrl-C to stop)");
         new CountDownLatch(1).await();
     }
 

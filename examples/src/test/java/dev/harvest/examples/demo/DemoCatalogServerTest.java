@@ -51,6 +51,29 @@ class DemoCatalogServerTest {
     }
 
     @Test
+    void theServerAlsoPagesTheDatasetsThroughACkanPackageSearch() throws Exception {
+        try (DemoCatalogServer server = DemoCatalogServer.start(0)) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var first = json.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(server.ckanUrl()
+                            + "/api/3/action/package_search?rows=10&start=0&sort=id+asc")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            var last = json.readTree(HTTP.send(HttpRequest.newBuilder(URI.create(server.ckanUrl()
+                            + "/api/3/action/package_search?rows=10&start=10&fl=id")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+
+            assertTrue(first.get("success").asBoolean());
+            assertEquals(12, first.at("/result/count").asInt());
+            assertEquals(10, first.at("/result/results").size());
+            assertEquals(2, last.at("/result/results").size());
+            assertEquals(1, last.at("/result/results/0").size(), "fl=id returns ids only");
+            Set<String> ids = new java.util.TreeSet<>();
+            first.at("/result/results").forEach(pkg -> ids.add(pkg.get("id").asText()));
+            last.at("/result/results").forEach(pkg -> ids.add(pkg.get("id").asText()));
+            assertEquals(12, ids.size(), "pages do not overlap");
+        }
+    }
+
+    @Test
     void thePortComesFromTheCommandLineWithADefault() {
         assertEquals(DemoCatalogServer.DEFAULT_PORT, DemoCatalogServer.parsePort(new String[0]));
         assertEquals(9000, DemoCatalogServer.parsePort(new String[] {"--port", "9000"}));

@@ -2,6 +2,7 @@ package dev.harvest.core.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.harvest.api.EngineSourceKeys;
 import dev.harvest.api.GatherContext;
 import dev.harvest.api.GatherOutcome;
 import dev.harvest.api.HarvestJob;
@@ -157,9 +158,9 @@ final class GatherRunner {
             }
             try {
                 JsonNode node = JSON.readTree(config);
-                double share = node.path("deletion_guard_max_share").isNumber()
-                        ? node.get("deletion_guard_max_share").asDouble() : siteMaxShare;
-                return new DeletionPolicy(share, node.path("force_deletions").asBoolean(false));
+                double share = node.path(EngineSourceKeys.DELETION_GUARD_MAX_SHARE).isNumber()
+                        ? node.get(EngineSourceKeys.DELETION_GUARD_MAX_SHARE).asDouble() : siteMaxShare;
+                return new DeletionPolicy(share, node.path(EngineSourceKeys.FORCE_DELETIONS).asBoolean(false));
             } catch (Exception e) {
                 return new DeletionPolicy(siteMaxShare, false);
             }

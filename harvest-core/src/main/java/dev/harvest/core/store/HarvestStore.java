@@ -1027,6 +1027,38 @@ public final class HarvestStore {
                 .executeUpdate());
     }
 
+    // ---------------------------------------------------------------- harvest_log
+
+    /** @return the number of {@code harvest_log} records created at or before {@code cutoff} that were deleted */
+    public int deleteLogOlderThan(LocalDateTime cutoff) {
+        return database.inTransaction(session -> session.createMutationQuery(
+                        "delete from LogEntity where created <= :cutoff")
+                .setParameter("cutoff", cutoff)
+                .executeUpdate());
+    }
+
+    /** One {@code harvest_log} record, as {@code harvest_log_list} returns it. */
+    public record LogRecord(String content, String level, LocalDateTime created) {}
+
+    /**
+     * @param level only this level (e.g. {@code INFO}), or null for all
+     * @param limit the most records
+     * @param offset records to skip
+     * @return records, newest first
+     */
+    public List<LogRecord> logRecords(String level, int limit, int offset) {
+        return database.inTransaction(session -> {
+            var query = session.createSelectionQuery("from LogEntity"
+                    + (level == null ? "" : " where level = :level") + " order by created desc", LogEntity.class);
+            if (level != null) {
+                query.setParameter("level", level.toUpperCase(java.util.Locale.ROOT));
+            }
+            return query.setFirstResult(offset).setMaxResults(limit).getResultList().stream()
+                    .map(entry -> new LogRecord(entry.content, entry.level, entry.created))
+                    .toList();
+        });
+    }
+
     // ---------------------------------------------------------------- statistics
 
     /** @return the job's statistics and error summaries (spec §3.10) */

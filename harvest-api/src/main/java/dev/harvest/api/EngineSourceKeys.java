@@ -1,0 +1,23 @@
+package dev.harvest.api;
+
+/**
+ * Keys of a source's config JSON that the engine reads itself, whatever the harvester. A harvester that rejects
+ * unknown keys in {@link Harvester#validateConfig(String, ValidationContext)} must accept these (and may type-check
+ * them).
+ */
+public final class EngineSourceKeys {
+
+    /**
+     * Boolean: delete the datasets that disappeared from a full listing even when they exceed the deletion guard's
+     * share.
+     */
+    public static final String FORCE_DELETIONS = "force_deletions";
+
+    /**
+     * Number from 0 to 1: the largest share of the source's datasets one harvest may delete; overrides the site's
+     * {@code harvest.deletion_guard.max_share}.
+     */
+    public static final String DELETION_GUARD_MAX_SHARE = "deletion_guard_max_share";
+
+    private EngineSourceKeys() {}
+}

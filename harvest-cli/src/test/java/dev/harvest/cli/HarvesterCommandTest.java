@@ -302,6 +302,29 @@ class HarvesterCommandTest {
     }
 
     @Test
+    void aCkanTargetCatalogIsChosenByConfigurationAndItsErrorsArePerObject() throws Exception {
+        String db = "harvest.db.url = jdbc:h2:mem:cli-" + UUID.randomUUID() + "\nckan.harvest.mq.type = memory\n"
+                + "harvest.catalog.type = ckan\n";
+        Result missingUrl = harvester(writeConfig(db), "sources");
+        assertEquals(1, missingUrl.code());
+        assertEquals("Error: harvest.catalog.ckan.url must be set to the CKAN's URL when harvest.catalog.type is ckan\n",
+                missingUrl.err());
+
+        try (var demo = dev.harvest.examples.demo.DemoCatalogServer.start(0)) {
+            // the demo server reads like a CKAN but has no write API: every import must fail on the target, alone
+            Path target = writeConfig(db + "harvest.catalog.ckan.url = " + demo.ckanUrl()
+                    + "\nharvest.catalog.ckan.api_key = token\n");
+            assertOk(harvester(target, "source", "demo", demo.ckanUrl(), "ckan"));
+            Result result = harvester(target, "run_test", "demo");
+            assertOk(result);
+            assertTrue(result.out().contains("added: 0, updated: 0, not modified: 0, deleted: 0, errored: 12"),
+                    result.out());
+            assertTrue(result.out().contains("failed: HTTP error: 404 " + demo.ckanUrl() + "/api/3/action/package_create"),
+                    result.out());
+        }
+    }
+
+    @Test
     void harvestersInfoListsTheDiscoveredHarvesters() {
         Result result = harvester("harvesters_info");
         assertOk(result);

@@ -223,7 +223,7 @@ public final class Engine {
         LocalDateTime now = store.now();
         for (HarvestJob job : store.listJobs(null, dev.harvest.core.store.JobStatus.RUNNING)) {
             LocalDateTime last = store.lastActionTime(job.id());
-            if (Duration.between(last, now).toMinutes() >= minutes && now.isAfter(last.plusMinutes(minutes))) {
+            if (now.isAfter(last.plusMinutes(minutes))) {
                 String message = "Job " + job.id() + " timeout (" + minutes + " minutes)\n"
                         + "\tJob created: " + python(job.created()) + "\n"
                         + "\tJob gather finished: " + python(job.gatherFinished()) + "\n"

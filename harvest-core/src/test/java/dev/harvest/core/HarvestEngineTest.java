@@ -207,7 +207,8 @@ class HarvestEngineTest {
 
         assertEquals(1, wins.size());
         assertEquals(1, wins.peek().deliveries());
-        ObjectClaim loser = new ObjectClaim(wins.peek().object(), "someone-else", 1, false);
+        ObjectClaim loser = new ObjectClaim(wins.peek().object(), wins.peek().job(), wins.peek().source(),
+                "someone-else", 1, false);
         assertFalse(harvest.store().fetchSucceeded(loser, null), "a stale claim token cannot move the object on");
         assertTrue(harvest.store().fetchSucceeded(wins.peek(), null));
     }

@@ -62,7 +62,6 @@ final class ObjectProcessor {
         if (claimed.isEmpty()) {
             if (store.errorObjectOfStoppedJob(objectId)) {
                 LOG.info("Object {} belongs to a job that was aborted or timed out; set to error", objectId);
-                finishJob(objectId);
                 return Result.ERRORED;
             }
             LOG.debug("Object {} is not waiting to be fetched; message skipped", objectId);
@@ -78,8 +77,7 @@ final class ObjectProcessor {
                 return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false,
                         List.<String[]>of(error(message, "Fetch")), true);
             }
-            HarvestJob job = store.findJob(object.jobId()).orElseThrow();
-            HarvestSource source = store.findSource(object.sourceId()).orElseThrow();
+            HarvestSource source = claim.source();
             Optional<Harvester> found = harvesters.find(source.type());
             if (found.isEmpty()) {
                 return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false,
@@ -89,18 +87,16 @@ final class ObjectProcessor {
             if (claim.deletion()) {
                 return delete(claim, object);
             }
-            return fetchAndImport(claim, found.get(), source, job, forceImport);
+            return fetchAndImport(claim, found.get(), source, claim.job(), forceImport);
         } finally {
-            finishJob(objectId);
+            finishJob(object.jobId());
         }
     }
 
-    private void finishJob(String objectId) {
-        store.findObject(objectId).ifPresent(object -> {
-            if (store.finishJobIfDone(object.jobId())) {
-                LOG.info("Job {} finished", object.jobId());
-            }
-        });
+    private void finishJob(String jobId) {
+        if (store.finishJobIfDone(jobId)) {
+            LOG.info("Job {} finished", jobId);
+        }
     }
 
     private Result delete(ObjectClaim claim, HarvestObject object) {
@@ -122,7 +118,7 @@ final class ObjectProcessor {
 
     private Result fetchAndImport(ObjectClaim claim, Harvester harvester, HarvestSource source, HarvestJob job,
             boolean forceImport) {
-        HarvestObject object = withKnownPackage(claim.object());
+        HarvestObject object = claim.object();
         List<String[]> fetchErrors = new ArrayList<>();
         FetchOutcome fetched;
         try {
@@ -181,17 +177,6 @@ final class ObjectProcessor {
             importErrors.add(error("The harvester's import stage returned no outcome", "Import"));
         }
         return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false, importErrors, false);
-    }
-
-    /** The object as the plugin sees it: with the dataset an earlier harvest of its guid created. */
-    private HarvestObject withKnownPackage(HarvestObject object) {
-        if (object.packageId() != null) {
-            return object;
-        }
-        return store.currentObject(object.sourceId(), object.guid(), object.id())
-                .map(previous -> new HarvestObject(object.id(), object.guid(), object.jobId(), object.sourceId(),
-                        object.content(), object.metadataModified(), previous.packageId(), object.extras()))
-                .orElse(object);
     }
 
     private Result end(ObjectClaim claim, ObjectState state, ReportStatus report, String packageId,

@@ -794,11 +794,26 @@ public final class HarvestStore {
             if (updated == 0) {
                 return Optional.empty();
             }
+            // everything a worker needs, read in the claim's transaction rather than in one transaction each
             ObjectEntity object = session.find(ObjectEntity.class, objectId);
             session.refresh(object);
             Map<String, String> extras = extras(session, objectId);
             boolean deletion = DELETE_EXTRA_VALUE.equals(extras.get(DELETE_EXTRA_KEY));
-            return Optional.of(new ObjectClaim(toApi(object, extras), token, object.retryTimes, deletion));
+            HarvestObject claimed = toApi(object, extras);
+            if (claimed.packageId() == null) {
+                String known = session.createSelectionQuery("select packageId from ObjectEntity where sourceId = :s"
+                                + " and guid = :g and current = true and id <> :o", String.class)
+                        .setParameter("s", object.sourceId)
+                        .setParameter("g", object.guid)
+                        .setParameter("o", objectId)
+                        .setMaxResults(1)
+                        .uniqueResultOptional()
+                        .orElse(null);
+                claimed = new HarvestObject(claimed.id(), claimed.guid(), claimed.jobId(), claimed.sourceId(),
+                        claimed.content(), claimed.metadataModified(), known, claimed.extras());
+            }
+            return Optional.of(new ObjectClaim(claimed, toApi(session.find(JobEntity.class, object.jobId)),
+                    toApi(session.find(SourceEntity.class, object.sourceId)), token, object.retryTimes, deletion));
         });
     }
 

@@ -114,11 +114,11 @@ final class Commands {
 
         void printJob(Harvest harvest, HarvestJob job) {
             PrintWriter out = out();
-            List<ObjectSummary> objects = harvest.store().objectsOfJob(job.id());
+            long objects = harvest.store().objectStateCounts(job.id()).values().stream().mapToLong(Long::longValue).sum();
             out.println("\tJob id: " + job.id());
             out.println("\t\tstatus: " + job.status());
             out.println("\t\tsource: " + job.sourceId());
-            out.println("\t\tobjects: " + objects.size());
+            out.println("\t\tobjects: " + objects);
             out.println("\t\tgather_errors: " + harvest.store().gatherErrors(job.id()).size());
         }
 
@@ -133,9 +133,11 @@ final class Commands {
                 out.println("\tJob errors:");
                 report.gatherErrors().forEach(message -> out.println("\t\t- " + message.strip().replace("\n", "\n\t\t  ")));
             }
-            List<ObjectSummary> withErrors = report.objects().stream().filter(o -> !o.errors().isEmpty()).toList();
+            List<ObjectSummary> withErrors = report.objectsWithErrors();
             if (!withErrors.isEmpty()) {
-                out.println("\tDocument errors: " + withErrors.size() + " documents with errors");
+                out.println("\tDocument errors: " + withErrors.size()
+                        + (withErrors.size() == JobReport.OBJECT_LIMIT ? " or more" : "") + " documents with errors"
+                        + (withErrors.size() > 20 ? " (the first 20 shown; harvester report lists the rest)" : ""));
                 for (ObjectSummary object : withErrors.subList(0, Math.min(20, withErrors.size()))) {
                     object.errors().forEach(message -> out.println("\t\t- " + object.guid() + ": " + message));
                 }

@@ -330,7 +330,8 @@ public final class Harvest implements AutoCloseable {
     public JobReport report(String jobId) {
         HarvestJob job = store.findJob(jobId).orElseThrow(() -> new HarvestException("Job not found."));
         return new JobReport(job, store.findSource(job.sourceId()).orElseThrow(), store.jobStats(jobId),
-                store.gatherErrors(jobId), store.objectsOfJob(jobId));
+                store.gatherErrors(jobId), store.objectsOfJob(jobId, false, JobReport.OBJECT_LIMIT),
+                store.objectsOfJob(jobId, true, JobReport.OBJECT_LIMIT));
     }
 
     /**
@@ -427,6 +428,7 @@ public final class Harvest implements AutoCloseable {
     @Override
     public void close() {
         databaseLog.run();
+        engine.close();
         queue.close();
         database.close();
     }

@@ -13,7 +13,12 @@ import java.util.List;
  * @param source its source
  * @param stats counts per report status and error summaries
  * @param gatherErrors the job-level errors, newest first
- * @param objects the job's objects with their errors
+ * @param objects the job's first {@value #OBJECT_LIMIT} objects with their errors, in gather order
+ * @param objectsWithErrors the first {@value #OBJECT_LIMIT} objects that have errors, with their errors
  */
-public record JobReport(
-        HarvestJob job, HarvestSource source, JobStats stats, List<String> gatherErrors, List<ObjectSummary> objects) {}
+public record JobReport(HarvestJob job, HarvestSource source, JobStats stats, List<String> gatherErrors,
+        List<ObjectSummary> objects, List<ObjectSummary> objectsWithErrors) {
+
+    /** The most objects a report lists; the statistics count them all. */
+    public static final int OBJECT_LIMIT = 1000;
+}

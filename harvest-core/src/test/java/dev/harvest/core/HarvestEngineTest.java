@@ -185,7 +185,7 @@ class HarvestEngineTest {
         source("{\"guids\": [\"a\"]}");
         HarvestJob job = harvest.createJob("src", true);
         harvest.engine().gatherWithoutPublishing(job.id());
-        String objectId = harvest.store().objectsOfJob(job.id()).get(0).id();
+        String objectId = harvest.store().objectsOfJob(job.id(), false, 10).get(0).id();
 
         int workers = 8;
         ExecutorService pool = Executors.newFixedThreadPool(workers);
@@ -252,10 +252,10 @@ class HarvestEngineTest {
         source("{\"guids\": [\"a\"]}");
         HarvestJob job = harvest.createJob("src", true);
         drain(QueueName.GATHER);
-        String objectId = harvest.store().objectsOfJob(job.id()).get(0).id();
+        String objectId = harvest.store().objectsOfJob(job.id(), false, 10).get(0).id();
         queue.purge(QueueName.FETCH);
 
-        for (int attempt = 1; attempt <= 2; attempt++) {
+        for (int attempt = 1; attempt <= 3; attempt++) {
             Optional<ObjectClaim> claim = harvest.store().claimObject(objectId, Duration.ofMinutes(10));
             assertTrue(claim.isPresent(), "attempt " + attempt + " claims the object");
             clock.advance(Duration.ofMinutes(11)); // the worker died: its lease runs out
@@ -284,8 +284,10 @@ class HarvestEngineTest {
         assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
         String error = harvest.store().gatherErrors(job.id()).get(0);
         assertTrue(error.startsWith("Job " + job.id() + " timeout (30 minutes)\n\tJob created: "), error);
-        harvest.engine().fetchMessage(harvest.store().objectsOfJob(job.id()).get(0).id());
-        assertEquals("ERROR/errored", statusByGuid(harvest.report(job.id())).get("a"));
+        assertEquals("ERROR/errored", statusByGuid(harvest.report(job.id())).get("a"),
+                "a timed-out job leaves no object waiting");
+        harvest.engine().fetchMessage(harvest.store().objectsOfJob(job.id(), false, 10).get(0).id());
+        assertEquals(0, harvest.catalog().findDataset("ds-a").map(d -> 1).orElse(0), "a late message imports nothing");
     }
 
     @ParameterizedTest
@@ -347,6 +349,104 @@ class HarvestEngineTest {
 
         assertEquals(3, started);
         assertEquals(3, queue.waitingCount(QueueName.GATHER));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aStackOverflowInAPluginErrorsTheObjectInsteadOfTheWorker(Kind kind) {
+        open(kind);
+        source("{\"guids\": [\"a\", \"b\"], \"overflow_in_import\": \"a\"}");
+
+        JobReport report = harvest.runTest("src");
+
+        assertEquals(Map.of("a", "ERROR/errored", "b", "COMPLETE/added"), statusByGuid(report));
+        assertEquals(List.of("StackOverflowError: deep recursion importing a"),
+                report.objectsWithErrors().get(0).errors());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void runTestWithAGuidFindsItAmongManyObjectsAndAbortsTheRest(Kind kind) throws Exception {
+        open(kind);
+        source("{\"count\": 1200}");
+
+        JobReport report = harvest.runTest("src", java.util.Set.of("obj-01150"));
+
+        assertEquals("Aborted", report.job().status(), "a partial run never counts as error-free");
+        assertEquals(1, report.stats().count("added"));
+        assertTrue(harvest.catalog().findDataset("ds-obj-01150").isPresent());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void objectsThatCannotBePublishedStayWaitingAndRunQueuesThemWithoutAGatherError(Kind kind) throws Exception {
+        queue = new InMemoryHarvestQueue("engine-test");
+        java.util.concurrent.atomic.AtomicBoolean fetchQueueDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+        dev.harvest.api.queue.HarvestQueue flaky = new dev.harvest.api.queue.HarvestQueue() {
+            @Override
+            public void publish(QueueName name, java.util.Collection<String> ids)
+                    throws dev.harvest.api.queue.QueueException {
+                if (name == QueueName.FETCH && fetchQueueDown.get()) {
+                    throw new dev.harvest.api.queue.QueueException("fetch queue unreachable");
+                }
+                queue.publish(name, ids);
+            }
+
+            @Override
+            public dev.harvest.api.queue.QueueConsumer consumer(QueueName name)
+                    throws dev.harvest.api.queue.QueueException {
+                return queue.consumer(name);
+            }
+
+            @Override
+            public long purge(QueueName name) throws dev.harvest.api.queue.QueueException {
+                return queue.purge(name);
+            }
+
+            @Override
+            public long waitingCount(QueueName name) throws dev.harvest.api.queue.QueueException {
+                return queue.waitingCount(name);
+            }
+
+            @Override
+            public void close() {
+                queue.close();
+            }
+        };
+        harvest = Harvest.builder(TestDatabases.config(kind, Map.of())).discoverHarvesters(false)
+                .harvester(new ScriptedHarvester()).queue(flaky).clock(clock).build();
+        source("{\"guids\": [\"a\", \"b\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+        drain(QueueName.GATHER);
+
+        assertEquals(List.of(), harvest.store().gatherErrors(job.id()), "the plugin did nothing wrong");
+        assertEquals(Map.of("WAITING", 2L), harvest.store().objectStateCounts(job.id()));
+        fetchQueueDown.set(false);
+        assertEquals(2, harvest.run().objectsRequeued());
+        drain(QueueName.FETCH);
+        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aSlowImportKeepsItsObjectBecauseItsLeaseIsExtended(Kind kind) throws Exception {
+        queue = new InMemoryHarvestQueue("engine-test");
+        harvest = Harvest.builder(TestDatabases.config(kind, Map.of("harvest.object_lease_seconds", "1")))
+                .discoverHarvesters(false).harvester(new ScriptedHarvester()).queue(queue)
+                .clock(java.time.Clock.systemUTC()).build();
+        source("{\"guids\": [\"a\"], \"import_delay_ms\": 2500}");
+        HarvestJob job = harvest.createJob("src", true);
+        drain(QueueName.GATHER);
+        String objectId = harvest.store().objectsOfJob(job.id(), false, 10).get(0).id();
+
+        Thread slowWorker = new Thread(() -> harvest.engine().fetchMessage(objectId));
+        slowWorker.start();
+        Thread.sleep(1700); // past the 1 s lease: only the heartbeat keeps the object with the slow worker
+        Optional<ObjectClaim> intruder = harvest.store().claimObject(objectId, Duration.ofSeconds(1));
+        slowWorker.join(10_000);
+
+        assertTrue(intruder.isEmpty(), "a second worker took over an object whose worker was alive");
+        assertEquals("COMPLETE/added", statusByGuid(harvest.report(job.id())).get("a"));
     }
 
     private void setConfig(HarvestSource source, String config) {

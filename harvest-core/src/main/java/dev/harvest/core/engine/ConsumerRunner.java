@@ -138,7 +138,8 @@ public final class ConsumerRunner {
         }
         try {
             handler.accept(id.get());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (a StackOverflowError that escaped, say): the message goes back, the worker lives on
             LOG.warn("Could not process {} {}: {}; the message goes back to the queue",
                     queueName == QueueName.GATHER ? "job" : "object", id.get(), e.getMessage(), e);
             delivery.release();

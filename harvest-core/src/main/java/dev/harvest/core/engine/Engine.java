@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@link #fetchMessage(String)}, which consumers call; {@link #runInProcess(String, Set)} runs a job without
  * queues; {@link #run()} is ckanext-harvest's {@code harvest_jobs_run}, made idempotent.
  */
-public final class Engine {
+public final class Engine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
     private static final DateTimeFormatter PYTHON_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
@@ -36,6 +36,7 @@ public final class Engine {
     private final Supplier<HarvestQueue> queue;
     private final GatherRunner gatherRunner;
     private final ObjectProcessor objectProcessor;
+    private final LeaseKeeper leaseKeeper = new LeaseKeeper();
 
     public Engine(HarvestConfig config, HarvestStore store, HarvesterRegistry harvesters, Catalog catalog,
             Supplier<HarvestQueue> queue, Clock clock) {
@@ -44,10 +45,10 @@ public final class Engine {
         this.queue = queue;
         double maxShare = Double.parseDouble(config.get("harvest.deletion_guard.max_share", "0.5"));
         this.gatherRunner = new GatherRunner(store, harvesters, config, config.intValue("harvest.gather_batch_size"),
-                Duration.ofSeconds(config.intValue("harvest.gather_lease_seconds")), maxShare);
+                Duration.ofSeconds(config.intValue("harvest.gather_lease_seconds")), maxShare, leaseKeeper);
         this.objectProcessor = new ObjectProcessor(store, harvesters, catalog, config,
                 Duration.ofSeconds(config.intValue("harvest.object_lease_seconds")),
-                config.intValue("harvest.retry_limit"));
+                config.intValue("harvest.retry_limit"), leaseKeeper);
     }
 
     /**
@@ -74,24 +75,19 @@ public final class Engine {
 
     /**
      * Handles one gather message: gathers the job unless it is not running, already gathered or held by a live
-     * gatherer. New objects are published to the fetch queue batch by batch, after each batch's commit.
+     * gatherer. New objects are published to the fetch queue batch by batch, after each batch's commit; a batch that
+     * cannot be published stays WAITING for {@link #run()} to queue.
      *
      * @param jobId the job id from the message
-     * @throws QueueException if publishing objects failed (the message should not be acknowledged)
      */
-    public void gatherMessage(String jobId) throws QueueException {
-        try {
-            gatherRunner.gather(jobId, ids -> {
-                try {
-                    queue.get().publish(QueueName.FETCH, ids);
-                } catch (QueueException e) {
-                    throw new PublishFailed(e);
-                }
-            });
-        } catch (PublishFailed e) {
-            // the objects are stored WAITING; run() re-publishes them once the fetch queue is empty
-            throw e.queueException;
-        }
+    public void gatherMessage(String jobId) {
+        gatherRunner.gather(jobId, ids -> {
+            try {
+                queue.get().publish(QueueName.FETCH, ids);
+            } catch (QueueException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        });
     }
 
     /**
@@ -120,29 +116,25 @@ public final class Engine {
      */
     public void runInProcess(String jobId, Set<String> guids) {
         gatherRunner.gather(jobId, ids -> {});
-        int batch = 500;
         while (true) {
-            List<String> waiting = store.waitingObjectIds(jobId, batch);
+            List<String> waiting = store.waitingObjectIds(jobId, guids, 500);
             if (waiting.isEmpty()) {
                 break;
             }
-            int processed = 0;
+            int completed = 0;
             for (String objectId : waiting) {
-                if (guids != null) {
-                    HarvestObject object = store.findObject(objectId).orElseThrow();
-                    if (!guids.contains(object.guid())) {
-                        continue;
-                    }
+                if (objectProcessor.process(objectId, guids != null) != ObjectProcessor.Result.SKIPPED) {
+                    completed++;
                 }
-                objectProcessor.process(objectId, guids != null);
-                processed++;
             }
-            if (processed == 0) {
-                break;
+            if (completed == 0) {
+                break; // every object left is held by another worker; they are not this run's to wait for
             }
         }
         if (guids != null) {
-            // objects left out on purpose must not keep the job running
+            // The objects left out on purpose must not keep the job running, and a job that imported only some
+            // guids must never become the "last error-free job" that the next incremental harvest starts from:
+            // an aborted job is neither.
             store.abortJob(jobId);
         }
         store.finishJobIfDone(jobId);
@@ -279,27 +271,17 @@ public final class Engine {
         }
     }
 
-    private static final class PublishFailed extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        private final transient QueueException queueException;
-
-        PublishFailed(QueueException cause) {
-            super(cause.getMessage(), cause);
-            this.queueException = cause;
-        }
-    }
-
     /** @return the consumer for {@link #gatherMessage} or {@link #fetchMessage} messages of a queue */
     public Consumer<String> handlerFor(QueueName queueName) {
         return switch (queueName) {
-            case GATHER -> jobId -> {
-                try {
-                    gatherMessage(jobId);
-                } catch (QueueException e) {
-                    throw new IllegalStateException(e.getMessage(), e);
-                }
-            };
+            case GATHER -> this::gatherMessage;
             case FETCH -> this::fetchMessage;
         };
+    }
+
+    /** Stops the lease heartbeats. */
+    @Override
+    public void close() {
+        leaseKeeper.close();
     }
 }

@@ -41,15 +41,17 @@ final class GatherRunner {
     private final int batchSize;
     private final Duration lease;
     private final double maxDeletionShare;
+    private final LeaseKeeper leaseKeeper;
 
     GatherRunner(HarvestStore store, HarvesterRegistry harvesters, Settings settings, int batchSize, Duration lease,
-            double maxDeletionShare) {
+            double maxDeletionShare, LeaseKeeper leaseKeeper) {
         this.store = store;
         this.harvesters = harvesters;
         this.settings = settings;
         this.batchSize = batchSize;
         this.lease = lease;
         this.maxDeletionShare = maxDeletionShare;
+        this.leaseKeeper = leaseKeeper;
     }
 
     /** What happened to a gather request. */
@@ -86,7 +88,7 @@ final class GatherRunner {
         LOG.info("Gathering job {} of source {} ({})", jobId, source.name(), source.type());
         StreamingGatherContext context = new StreamingGatherContext(job, source, owner, publish);
         boolean fullListing = false;
-        try {
+        try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> store.extendGatherLease(jobId, owner, lease))) {
             GatherOutcome outcome = harvester.get().gather(context);
             context.flush();
             if (outcome instanceof GatherOutcome.Failed failed) {
@@ -96,22 +98,43 @@ final class GatherRunner {
             } else {
                 store.addGatherError(jobId, "Gather stage failed: the harvester returned no outcome");
             }
-        } catch (LostGatherLease e) {
-            LOG.warn("Job {}: another worker took over the gather ({}); stopping this one", jobId, e.getMessage());
-            return Result.SKIPPED;
-        } catch (Exception | LinkageError e) {
-            LOG.warn("Gather of job {} failed", jobId, e);
-            safeFlush(context);
-            store.addGatherError(jobId, "Gather stage failed: " + describe(e));
+        } catch (Throwable e) {
+            if (context.engineFailure == null) {
+                // the plugin failed: keep what it emitted, record why, infer no deletions
+                LOG.warn("Gather of job {} failed", jobId, e);
+                safeFlush(context);
+                if (context.engineFailure == null) {
+                    store.addGatherError(jobId, "Gather stage failed: " + describe(e));
+                }
+            }
+        }
+        if (context.engineFailure != null) {
+            // the engine, not the plugin, failed (even if the plugin swallowed the exception)
+            return engineFailed(jobId, context.engineFailure);
         }
         if (fullListing) {
-            applyDeletions(job, source, publish);
+            try {
+                applyDeletions(job, source, publish);
+            } catch (RuntimeException e) {
+                LOG.warn("Job {}: deletions could not be prepared", jobId, e);
+                store.addGatherError(jobId, "Deletions could not be prepared: " + describe(e));
+                fullListing = false;
+            }
         }
         if (store.finishGather(jobId, owner, fullListing)) {
             LOG.info("Gathered job {}: {} objects", jobId, context.emitted);
         }
         store.finishJobIfDone(jobId);
         return Result.GATHERED;
+    }
+
+    private Result engineFailed(String jobId, RuntimeException failure) {
+        if (failure instanceof LostGatherLease) {
+            LOG.warn("Job {}: another worker took over the gather ({}); stopping this one", jobId, failure.getMessage());
+            return Result.SKIPPED;
+        }
+        // the database failed: the message goes back to the queue, and the gather resumes once the lease expires
+        throw failure;
     }
 
     private void safeFlush(StreamingGatherContext context) {
@@ -184,6 +207,7 @@ final class GatherRunner {
         private final Set<String> pendingPresent = new LinkedHashSet<>();
         private long emitted;
         private boolean hadErrors;
+        private RuntimeException engineFailure;
 
         StreamingGatherContext(HarvestJob job, HarvestSource source, String owner, Consumer<List<String>> publish) {
             this.job = job;
@@ -240,18 +264,37 @@ final class GatherRunner {
         }
 
         void flush() {
-            if (!pending.isEmpty()) {
-                List<String> ids = store.insertObjects(job, pending);
-                emitted += ids.size();
-                pending.clear();
+            if (engineFailure != null) {
+                throw engineFailure;
+            }
+            try {
+                if (!pending.isEmpty()) {
+                    List<String> ids = store.insertObjects(job, pending);
+                    emitted += ids.size();
+                    pending.clear();
+                    publishQuietly(ids);
+                }
+                if (!pendingPresent.isEmpty()) {
+                    store.markPresent(job.id(), pendingPresent);
+                    pendingPresent.clear();
+                }
+                if (!store.extendGatherLease(job.id(), owner, lease)) {
+                    throw new LostGatherLease("the gather lease of job " + job.id()
+                            + " expired or the job was aborted");
+                }
+            } catch (RuntimeException e) {
+                engineFailure = e;
+                throw e;
+            }
+        }
+
+        private void publishQuietly(List<String> ids) {
+            try {
                 publish.accept(ids);
-            }
-            if (!pendingPresent.isEmpty()) {
-                store.markPresent(job.id(), pendingPresent);
-                pendingPresent.clear();
-            }
-            if (!store.extendGatherLease(job.id(), owner, lease)) {
-                throw new LostGatherLease("the gather lease of job " + job.id() + " expired or the job was aborted");
+            } catch (RuntimeException e) {
+                // the objects are committed as WAITING: run re-queues them once the fetch queue is empty
+                LOG.warn("Job {}: {} objects stored but not queued ({}); harvester run will queue them", job.id(),
+                        ids.size(), e.getMessage());
             }
         }
     }

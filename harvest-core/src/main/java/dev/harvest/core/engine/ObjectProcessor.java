@@ -36,15 +36,17 @@ final class ObjectProcessor {
     private final Settings settings;
     private final Duration lease;
     private final int retryLimit;
+    private final LeaseKeeper leaseKeeper;
 
     ObjectProcessor(HarvestStore store, HarvesterRegistry harvesters, Catalog catalog, Settings settings,
-            Duration lease, int retryLimit) {
+            Duration lease, int retryLimit, LeaseKeeper leaseKeeper) {
         this.store = store;
         this.harvesters = harvesters;
         this.catalog = catalog;
         this.settings = settings;
         this.lease = lease;
         this.retryLimit = retryLimit;
+        this.leaseKeeper = leaseKeeper;
     }
 
     /** What happened to a fetch request. */
@@ -69,10 +71,35 @@ final class ObjectProcessor {
         }
         ObjectClaim claim = claimed.get();
         HarvestObject object = claim.object();
-        try {
-            if (claim.deliveries() >= retryLimit) {
+        try (AutoCloseable heartbeat = leaseKeeper.keep(lease,
+                () -> store.extendObjectLease(objectId, claim.token(), lease))) {
+            return processClaimed(claim, object, forceImport);
+        } catch (RuntimeException e) {
+            // the engine failed (the database, most likely): give the object back at once, so that the redelivered
+            // message can claim it again instead of waiting for the lease to expire
+            try {
+                store.releaseClaim(claim);
+            } catch (RuntimeException releaseFailure) {
+                e.addSuppressed(releaseFailure);
+            }
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            try {
+                finishJob(object.jobId());
+            } catch (RuntimeException e) {
+                LOG.warn("Could not check whether job {} is finished: {}", object.jobId(), e.getMessage());
+            }
+        }
+    }
+
+    private Result processClaimed(ObjectClaim claim, HarvestObject object, boolean forceImport) {
+        String objectId = object.id();
+        {
+            if (claim.deliveries() > retryLimit) {
                 String message = "Too many consecutive retries for object " + objectId + " (" + (claim.deliveries() - 1)
-                        + " earlier attempts did not finish)";
+                        + " attempts did not finish)";
                 LOG.warn(message);
                 return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false,
                         List.<String[]>of(error(message, "Fetch")), true);
@@ -88,8 +115,6 @@ final class ObjectProcessor {
                 return delete(claim, object);
             }
             return fetchAndImport(claim, found.get(), source, claim.job(), forceImport);
-        } finally {
-            finishJob(object.jobId());
         }
     }
 
@@ -123,7 +148,8 @@ final class ObjectProcessor {
         FetchOutcome fetched;
         try {
             fetched = harvester.fetch(new StageContext(source, job, object, fetchErrors, forceImport));
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
+            // any Throwable, StackOverflowError included: a plugin must never take a worker thread down
             LOG.warn("Fetch of object {} ({}) failed", object.id(), object.guid(), e);
             fetchErrors.add(error(GatherRunner.describe(e), "Fetch"));
             return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false, fetchErrors, true);
@@ -150,7 +176,7 @@ final class ObjectProcessor {
         ImportOutcome imported;
         try {
             imported = harvester.importObject(new StageContext(source, job, object, importErrors, forceImport));
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
             LOG.warn("Import of object {} ({}) failed", object.id(), object.guid(), e);
             importErrors.add(error(GatherRunner.describe(e), "Import"));
             return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false, importErrors, false);

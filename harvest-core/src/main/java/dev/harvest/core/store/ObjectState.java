@@ -17,7 +17,8 @@ public enum ObjectState {
      * The legal transitions. Every write of a state is a compare-and-set from one of these {@code from} states, so
      * this table is the whole state machine:
      * WAITING→FETCH (claim), FETCH→FETCH and IMPORT→FETCH (reclaim after an expired lease), FETCH→IMPORT,
-     * FETCH→COMPLETE (unchanged), IMPORT→COMPLETE, and anything unfinished→ERROR (failure, retry limit, abort).
+     * FETCH→COMPLETE (unchanged), IMPORT→COMPLETE, FETCH→WAITING and IMPORT→WAITING (a worker gives the object
+     * back after the engine failed), and anything unfinished→ERROR (failure, retry limit, abort, timeout).
      *
      * @param from the current state
      * @param to the wanted state
@@ -26,8 +27,8 @@ public enum ObjectState {
     public static boolean isAllowed(ObjectState from, ObjectState to) {
         return switch (from) {
             case WAITING -> to == FETCH || to == ERROR;
-            case FETCH -> to == FETCH || to == IMPORT || to == COMPLETE || to == ERROR;
-            case IMPORT -> to == FETCH || to == COMPLETE || to == ERROR;
+            case FETCH -> to == WAITING || to == FETCH || to == IMPORT || to == COMPLETE || to == ERROR;
+            case IMPORT -> to == WAITING || to == FETCH || to == COMPLETE || to == ERROR;
             case COMPLETE, ERROR -> false;
         };
     }

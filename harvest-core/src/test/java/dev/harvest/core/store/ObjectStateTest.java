@@ -12,9 +12,10 @@ class ObjectStateTest {
     @Test
     void onlyTheDocumentedTransitionsAreAllowed() {
         assertAllowed(ObjectState.WAITING, EnumSet.of(ObjectState.FETCH, ObjectState.ERROR));
-        assertAllowed(ObjectState.FETCH,
-                EnumSet.of(ObjectState.FETCH, ObjectState.IMPORT, ObjectState.COMPLETE, ObjectState.ERROR));
-        assertAllowed(ObjectState.IMPORT, EnumSet.of(ObjectState.FETCH, ObjectState.COMPLETE, ObjectState.ERROR));
+        assertAllowed(ObjectState.FETCH, EnumSet.of(ObjectState.WAITING, ObjectState.FETCH, ObjectState.IMPORT,
+                ObjectState.COMPLETE, ObjectState.ERROR));
+        assertAllowed(ObjectState.IMPORT,
+                EnumSet.of(ObjectState.WAITING, ObjectState.FETCH, ObjectState.COMPLETE, ObjectState.ERROR));
         assertAllowed(ObjectState.COMPLETE, EnumSet.noneOf(ObjectState.class));
         assertAllowed(ObjectState.ERROR, EnumSet.noneOf(ObjectState.class));
     }

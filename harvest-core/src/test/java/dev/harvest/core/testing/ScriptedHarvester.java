@@ -26,7 +26,7 @@ import java.util.UUID;
  * the guid whose {@code notes} is the gathered content, so a changed content updates it.
  *
  * <pre>{"guids": ["a", "b"], "count": 2000, "import_delay_ms": 5, "content": {"a": "v2"}, "partial": true,
- *  "fail_gather": "msg",
+ *  "fail_gather": "msg", "overflow_in_import": "a",
  *  "throw_in_gather": true, "throw_in_fetch": "a", "fail_import": "b", "fetch_unchanged": "a"}</pre>
  */
 public final class ScriptedHarvester implements Harvester {
@@ -100,6 +100,9 @@ public final class ScriptedHarvester implements Harvester {
         long delay = config.path("import_delay_ms").asLong(0);
         if (delay > 0) {
             Thread.sleep(delay);
+        }
+        if (guid.equals(config.path("overflow_in_import").asText(null))) {
+            throw new StackOverflowError("deep recursion importing " + guid);
         }
         if (guid.equals(config.path("fail_import").asText(null))) {
             return ImportOutcome.failed("Invalid package with GUID " + guid + ": title missing");

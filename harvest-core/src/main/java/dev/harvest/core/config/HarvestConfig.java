@@ -124,11 +124,6 @@ public final class HarvestConfig implements Settings {
         return of(map, pluginKeys);
     }
 
-    /** @return the keys the engine reads */
-    public static Set<String> engineKeys() {
-        return Set.copyOf(ENGINE_KEYS.keySet());
-    }
-
     private void validate() {
         List<String> problems = new ArrayList<>();
         Set<String> unknown = new TreeSet<>();
@@ -278,7 +273,7 @@ public final class HarvestConfig implements Settings {
         if (!isSet("harvest.db.url") && isSet("sqlalchemy.url")) {
             return jdbcFromSqlAlchemy(values.get("sqlalchemy.url")).user();
         }
-        return isH2() ? "sa" : "";
+        return jdbcUrl().startsWith("jdbc:h2:") ? "sa" : "";
     }
 
     /** @return the database password, or empty */
@@ -290,18 +285,6 @@ public final class HarvestConfig implements Settings {
             return jdbcFromSqlAlchemy(values.get("sqlalchemy.url")).password();
         }
         return "";
-    }
-
-    /** @return whether the harvest database is H2 */
-    public boolean isH2() {
-        return jdbcUrl().startsWith("jdbc:h2:");
-    }
-
-    /** @return a copy of the explicitly given values, with secrets masked, for display */
-    public Map<String, String> describe() {
-        Map<String, String> shown = new LinkedHashMap<>();
-        values.forEach((key, value) -> shown.put(key, key.contains("password") || key.contains("api_key") ? "***" : value));
-        return shown;
     }
 
     private static String withH2Options(String url) {

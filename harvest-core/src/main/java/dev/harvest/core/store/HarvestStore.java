@@ -997,18 +997,6 @@ public final class HarvestStore {
                 .map(object -> toApi(object, extras(session, object.id))));
     }
 
-    /** @return the object */
-    public Optional<HarvestObject> findObject(String objectId) {
-        return database.inTransaction(session -> Optional.ofNullable(session.find(ObjectEntity.class, objectId))
-                .map(object -> toApi(object, extras(session, object.id))));
-    }
-
-    /** @return the object's state */
-    public Optional<ObjectState> objectState(String objectId) {
-        return database.inTransaction(session -> Optional.ofNullable(session.find(ObjectEntity.class, objectId))
-                .map(object -> object.state == null ? ObjectState.WAITING : ObjectState.valueOf(object.state)));
-    }
-
     /** A compact row for reports and tests. */
     public record ObjectSummary(String id, String guid, String state, String reportStatus, String packageId,
             boolean current, int retryTimes, List<String> errors) {}
@@ -1114,28 +1102,6 @@ public final class HarvestStore {
                         "delete from LogEntity where created <= :cutoff")
                 .setParameter("cutoff", cutoff)
                 .executeUpdate());
-    }
-
-    /** One {@code harvest_log} record, as {@code harvest_log_list} returns it. */
-    public record LogRecord(String content, String level, LocalDateTime created) {}
-
-    /**
-     * @param level only this level (e.g. {@code INFO}), or null for all
-     * @param limit the most records
-     * @param offset records to skip
-     * @return records, newest first
-     */
-    public List<LogRecord> logRecords(String level, int limit, int offset) {
-        return database.inTransaction(session -> {
-            var query = session.createSelectionQuery("from LogEntity"
-                    + (level == null ? "" : " where level = :level") + " order by created desc", LogEntity.class);
-            if (level != null) {
-                query.setParameter("level", level.toUpperCase(java.util.Locale.ROOT));
-            }
-            return query.setFirstResult(offset).setMaxResults(limit).getResultList().stream()
-                    .map(entry -> new LogRecord(entry.content, entry.level, entry.created))
-                    .toList();
-        });
     }
 
     // ---------------------------------------------------------------- statistics

@@ -1,6 +1,8 @@
 package dev.harvest.api;
 
+import java.util.Collection;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a gather stage works with. Not thread-safe: call it from the thread that runs
@@ -49,6 +51,18 @@ public interface GatherContext {
      * @param message what went wrong, naming the remote resource
      */
     void gatherError(String message);
+
+    /**
+     * Which of these guids the source already provides locally (a dataset imported by an earlier harvest and not
+     * deleted since). An incremental gather uses it to find remote records it has never harvested although they
+     * were not modified recently (a filter was widened, a record became visible), and emits those too.
+     *
+     * @param guids guids of remote records, e.g. one page of a listing
+     * @return the subset that the source already provides
+     */
+    default Set<String> knownGuids(Collection<String> guids) {
+        return Set.of();
+    }
 
     /** @return the number of distinct objects emitted so far */
     long emittedCount();

@@ -66,6 +66,22 @@ public interface Harvester {
     GatherOutcome gather(GatherContext context) throws Exception;
 
     /**
+     * Confirms, before the engine deletes it, that a record which a full listing no longer contained is really gone
+     * from the remote. A listing taken while the remote changes can miss a record that still exists (offset paging
+     * shifts when another record is removed mid-way); a harvester that can look up a single record should do so.
+     *
+     * <p>The default trusts the listing.
+     *
+     * @param context the deletion object (its guid and the local dataset in {@link HarvestObject#packageId()})
+     * @return true to delete the local dataset; false if the record still exists (the object then completes as
+     *     {@code not modified} and nothing is deleted)
+     * @throws Exception if the remote cannot be asked; the object then errors and nothing is deleted
+     */
+    default boolean confirmVanished(FetchContext context) throws Exception {
+        return true;
+    }
+
+    /**
      * Gets the content of one object. Harvesters whose gather already stored the content return
      * {@link FetchOutcome#proceed()}.
      *

@@ -353,6 +353,35 @@ class HarvestEngineTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void aRecordTheListingMissedButTheRemoteStillHasIsNotDeleted(Kind kind) throws Exception {
+        open(kind);
+        HarvestSource source = source("{\"guids\": [\"a\", \"b\", \"c\"]}");
+        harvest.runTest("src");
+        setConfig(source, "{\"guids\": [\"a\", \"b\"], \"still_there\": [\"c\"]}");
+
+        JobReport report = harvest.runTest("src");
+
+        assertEquals("COMPLETE/not modified", statusByGuid(report).get("c"));
+        assertEquals(0, report.stats().count("deleted"));
+        assertEquals("active", harvest.catalog().findDataset("ds-c").orElseThrow().state());
+        assertEquals(3, harvest.store().currentDatasetCount(source.id()));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aGatherCanAskWhichRemoteRecordsTheSourceAlreadyProvides(Kind kind) throws Exception {
+        open(kind);
+        HarvestSource source = source("{\"guids\": [\"a\", \"b\"]}");
+        harvest.runTest("src");
+        setConfig(source, "{\"emit_unknown_only\": [\"a\", \"b\", \"c\"], \"partial\": true}");
+
+        JobReport report = harvest.runTest("src");
+
+        assertEquals(Map.of("c", "COMPLETE/added"), statusByGuid(report));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void aStackOverflowInAPluginErrorsTheObjectInsteadOfTheWorker(Kind kind) {
         open(kind);
         source("{\"guids\": [\"a\", \"b\"], \"overflow_in_import\": \"a\"}");

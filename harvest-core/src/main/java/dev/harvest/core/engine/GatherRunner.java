@@ -13,6 +13,7 @@ import dev.harvest.api.Settings;
 import dev.harvest.core.store.HarvestStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -256,6 +257,11 @@ final class GatherRunner {
         public void gatherError(String message) {
             hadErrors = true;
             store.addGatherError(job.id(), message);
+        }
+
+        @Override
+        public Set<String> knownGuids(Collection<String> guids) {
+            return store.currentGuids(source.id(), guids);
         }
 
         @Override

@@ -112,7 +112,7 @@ final class ObjectProcessor {
                                 "Fetch")), true);
             }
             if (claim.deletion()) {
-                return delete(claim, object);
+                return delete(claim, object, found.get());
             }
             return fetchAndImport(claim, found.get(), source, claim.job(), forceImport);
         }
@@ -124,7 +124,21 @@ final class ObjectProcessor {
         }
     }
 
-    private Result delete(ObjectClaim claim, HarvestObject object) {
+    private Result delete(ObjectClaim claim, HarvestObject object, Harvester harvester) {
+        List<String[]> errors = new ArrayList<>();
+        boolean vanished;
+        try {
+            vanished = harvester.confirmVanished(new StageContext(claim.source(), claim.job(), object, errors, false));
+        } catch (Throwable e) {
+            errors.add(error("Could not confirm that " + object.guid() + " was removed from the remote, so its"
+                    + " dataset was kept: " + GatherRunner.describe(e), "Fetch"));
+            return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false, errors, true);
+        }
+        if (!vanished) {
+            LOG.info("Object {} ({}): the listing missed it but the remote still has it; nothing deleted",
+                    object.id(), object.guid());
+            return end(claim, ObjectState.COMPLETE, ReportStatus.NOT_MODIFIED, null, false, false, errors, true);
+        }
         if (!store.fetchSucceeded(claim, null)) {
             return Result.LOST_RACE;
         }

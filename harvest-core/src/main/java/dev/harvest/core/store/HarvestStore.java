@@ -693,6 +693,25 @@ public final class HarvestStore {
         });
     }
 
+    /** @return the guids among {@code guids} that the source provides (it has a current object for them) */
+    public Set<String> currentGuids(String sourceId, Collection<String> guids) {
+        if (guids.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> known = new LinkedHashSet<>();
+        List<String> all = List.copyOf(new LinkedHashSet<>(guids));
+        for (int from = 0; from < all.size(); from += 1000) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + 1000));
+            known.addAll(database.inTransaction(session -> session.createSelectionQuery(
+                            "select distinct guid from ObjectEntity where sourceId = :s and current = true"
+                                    + " and guid in (:g)", String.class)
+                    .setParameter("s", sourceId)
+                    .setParameterList("g", chunk)
+                    .getResultList()));
+        }
+        return known;
+    }
+
     /** @return the number of datasets the source provides that this job's gather did not see */
     public long countVanished(HarvestJob job) {
         return database.inTransaction(session -> ((Number) session.createNativeQuery(

@@ -26,7 +26,7 @@ import java.util.UUID;
  * the guid whose {@code notes} is the gathered content, so a changed content updates it.
  *
  * <pre>{"guids": ["a", "b"], "count": 2000, "import_delay_ms": 5, "content": {"a": "v2"}, "partial": true,
- *  "fail_gather": "msg", "overflow_in_import": "a",
+ *  "fail_gather": "msg", "overflow_in_import": "a", "emit_unknown_only": ["a", "c"], "still_there": ["b"],
  *  "throw_in_gather": true, "throw_in_fetch": "a", "fail_import": "b", "fetch_unchanged": "a"}</pre>
  */
 public final class ScriptedHarvester implements Harvester {
@@ -71,6 +71,14 @@ public final class ScriptedHarvester implements Harvester {
             String content = config.path("content").path(guid.asText()).asText("content of " + guid.asText());
             context.emit(NewHarvestObject.withContent(guid.asText(), content));
         }
+        java.util.List<String> listed = new java.util.ArrayList<>();
+        config.path("emit_unknown_only").forEach(guid -> listed.add(guid.asText()));
+        java.util.Set<String> known = context.knownGuids(listed);
+        for (String guid : listed) {
+            if (!known.contains(guid)) {
+                context.emit(NewHarvestObject.withContent(guid, "content of " + guid));
+            }
+        }
         if (config.path("throw_in_gather").asBoolean(false)) {
             throw new IllegalStateException("the remote catalog went away");
         }
@@ -78,6 +86,16 @@ public final class ScriptedHarvester implements Harvester {
             return GatherOutcome.failed(config.get("fail_gather").asText());
         }
         return config.path("partial").asBoolean(false) ? GatherOutcome.partialListing() : GatherOutcome.fullListing();
+    }
+
+    @Override
+    public boolean confirmVanished(FetchContext context) throws Exception {
+        for (JsonNode guid : parse(context.source().config()).path("still_there")) {
+            if (guid.asText().equals(context.object().guid())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -268,7 +268,7 @@ final class Commands {
                 out().println("Cleared job history of harvest source: " + source);
                 return 0;
             }
-            List<HarvestSource> sources = harvest.store().listSources(true, 1000);
+            List<HarvestSource> sources = harvest.store().listSources(true, Integer.MAX_VALUE);
             sources.forEach(s -> harvest.clearSourceHistory(s.id()));
             out().println("Cleared job history for all harvest sources: " + sources.size() + " source(s)");
             return 0;
@@ -345,7 +345,7 @@ final class Commands {
             out().println("Scheduled " + summary.scheduled() + ", started " + summary.started() + ", finished "
                     + summary.finished() + ", timed out " + summary.timedOut() + " job(s); re-queued "
                     + summary.jobsRequeued() + " job(s) and " + summary.objectsRequeued() + " object(s)");
-            if (harvest.settings().get("ckan.harvest.mq.type", "").equals("memory")) {
+            if (harvest.queueType().equals("memory")) {
                 drainInProcess(harvest);
             }
             return 0;
@@ -415,7 +415,7 @@ final class Commands {
 
         @Override
         Integer run(Harvest harvest) throws Exception {
-            if (harvest.settings().get("ckan.harvest.mq.type", "").equals("memory")) {
+            if (harvest.queueType().equals("memory")) {
                 throw new HarvestException(queueName().name().toLowerCase()
                         + "_consumer needs a queue shared between processes: set ckan.harvest.mq.type to redis or amqp"
                         + " in the configuration file (the in-process queue only serves run and run_test)");

@@ -206,6 +206,20 @@ class HarvesterCommandTest {
     }
 
     @Test
+    void aConfigurationWithoutADatabaseKeyIsTheEmbeddedDefaultAndRunFinishesItsJobs() throws IOException {
+        Path embedded = writeConfig("harvest.data_dir = " + dir.resolve("data") + "\n");
+        assertOk(harvester(embedded, "source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+                "{\"guids\": [\"e1\"]}"));
+        assertOk(harvester(embedded, "job", "src"));
+
+        Result run = harvester(embedded, "run");
+
+        assertOk(run);
+        assertTrue(run.out().contains("Finished\n\tadded: 1,"), run.out());
+        assertEquals(1, harvester(embedded, "fetch_consumer").code(), "the in-process queue serves no consumers");
+    }
+
+    @Test
     void consumersRefuseTheInProcessQueueAndPurgeWorks() {
         Result gather = harvester("gather_consumer");
         assertEquals(1, gather.code());

@@ -94,6 +94,11 @@ public final class Harvest implements AutoCloseable {
         return config;
     }
 
+    /** @return the queue backend type in use: {@code memory}, {@code redis} or {@code amqp} */
+    public String queueType() {
+        return config.queueType();
+    }
+
     /** @return the catalog datasets are imported into */
     public Catalog catalog() {
         return catalog;

@@ -26,7 +26,8 @@ import java.util.Optional;
  * is already in use.}.
  *
  * <p>Selected by site configuration: {@value #CATALOG_TYPE_KEY}={@value #CATALOG_TYPE}, with {@value #URL_KEY},
- * {@value #API_KEY_KEY} and optionally {@value #CONNECT_TIMEOUT_KEY} and {@value #READ_TIMEOUT_KEY} (seconds); see
+ * {@value #API_KEY_KEY} and optionally {@value #CONNECT_TIMEOUT_KEY}, {@value #READ_TIMEOUT_KEY} and
+ * {@value #CALL_TIMEOUT_KEY} (seconds); see
  * {@link #fromSettings(Settings)}.
  */
 public final class CkanCatalog implements Catalog {
@@ -43,6 +44,8 @@ public final class CkanCatalog implements Catalog {
     public static final String CONNECT_TIMEOUT_KEY = "harvest.catalog.ckan.connect_timeout";
     /** Site key: read timeout in seconds (default 60). */
     public static final String READ_TIMEOUT_KEY = "harvest.catalog.ckan.read_timeout";
+    /** Site key: the longest one request may take in all, in seconds (default 300). */
+    public static final String CALL_TIMEOUT_KEY = "harvest.catalog.ckan.call_timeout";
 
     private final CkanApi api;
 
@@ -83,6 +86,7 @@ public final class CkanCatalog implements Catalog {
         HttpTransport transport = HttpTransport.builder()
                 .connectTimeout(seconds(settings, CONNECT_TIMEOUT_KEY, 10))
                 .readTimeout(seconds(settings, READ_TIMEOUT_KEY, 60))
+                .callTimeout(seconds(settings, CALL_TIMEOUT_KEY, 300))
                 .build();
         return new CkanCatalog(url, token, transport);
     }

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * datasets, change detection, {@code user} and {@code read_only}).
  *
  * <p>Gather pages {@code package_search} and stores each remote package dict as an object's content; fetch has
- * nothing to do; import turns the dict into a local dataset with the remote id.
+ * nothing to do for those, and gets the dict with {@code package_show} for the objects an incremental gather emits
+ * without content (remote datasets never harvested although not modified recently); import turns the dict into a
+ * local dataset with the remote id. Before the engine deletes a dataset that a listing missed,
+ * {@link #confirmVanished(FetchContext)} asks the remote about it.
  *
  * <p>Stateless and thread-safe: all per-source state comes from the contexts.
  */
@@ -62,13 +66,20 @@ public final class CkanHarvester implements Harvester {
     /** Object extra holding {@link CkanSourceConfig#digest()} of the configuration the object was gathered with. */
     public static final String CONFIG_DIGEST_EXTRA = "config_digest";
 
-    /** Dataset extra naming the user a dataset was harvested as (config {@code user}). */
+    /**
+     * Dataset extra holding the harvest user name of the source that wrote the dataset (config {@code user}, else
+     * {@link #USER_NAME_SETTING}, else {@code harvest}). It is a label: no user account is looked up, and the catalog
+     * is written with its own credentials whatever it says.
+     */
     public static final String HARVEST_USER_EXTRA = "harvest_user";
 
-    /** Dataset extra {@code "true"} on datasets harvested with {@code read_only}. */
+    /**
+     * Dataset extra {@code "true"} on datasets harvested with {@code read_only}: other harvest sources of this
+     * harvester, whose harvest user name differs, do not overwrite the dataset. Nothing else is protected.
+     */
     public static final String READ_ONLY_EXTRA = "harvest_read_only";
 
-    /** Site setting: the user harvests run as when a source has no {@code user}. */
+    /** Site setting: the harvest user name recorded for sources that set {@code read_only} but no {@code user}. */
     public static final String USER_NAME_SETTING = "ckanext.harvest.user_name";
 
     /** Site setting: space-separated fields that updates keep from the local dataset. */
@@ -79,6 +90,15 @@ public final class CkanHarvester implements Harvester {
 
     /** Rows asked per {@code package_search} page: CKAN's default {@code ckan.search.rows_max}. */
     static final int PAGE_ROWS = 1000;
+
+    /** Attempts to create a new dataset when its name is taken meanwhile (another import thread got it). */
+    static final int CREATE_ATTEMPTS = 5;
+
+    /**
+     * Fields of a remote package dict that change without the dataset changing (page view counts), ignored when
+     * deciding whether a record is unchanged; at the top level and in each resource.
+     */
+    static final Set<String> VOLATILE_FIELDS = Set.of("tracking_summary");
 
     private static final Logger LOG = LoggerFactory.getLogger(CkanHarvester.class);
     private static final HarvesterInfo INFO = new HarvesterInfo(NAME, "CKAN", "Harvests remote CKAN instances");
@@ -170,21 +190,38 @@ public final class CkanHarvester implements Harvester {
     }
 
     /**
-     * After an incremental gather: lists every remote id (cheaply, {@code fl=id}) and marks the ones not emitted as
-     * present, so that the engine may delete only the datasets that really vanished.
+     * After an incremental gather: lists every remote id (cheaply, {@code fl=id}). Per page, the ids not emitted yet
+     * that the source already provides are marked present, so that the engine may delete only the datasets that
+     * really vanished; the others were never harvested although they exist (a filter was widened, a dataset became
+     * visible, an earlier import failed) and are emitted without content, for {@link #fetch(FetchContext)} to get.
      */
     private GatherOutcome markUnchangedPresent(GatherContext context, CkanApi api, CkanSourceConfig config,
             List<String> filterTerms, Set<String> emitted) {
         long[] remoteIds = {0};
+        long[] newlyFound = {0};
         try {
             new PackageSearchPager(api, filterTerms, config.includePrivate(), "id", PAGE_ROWS).run(page -> {
+                List<String> notEmitted = new ArrayList<>();
                 for (JsonNode item : page) {
                     String id = item.isTextual() ? item.asText() : item.path("id").asText("");
                     if (!id.isEmpty()) {
                         remoteIds[0]++;
                         if (!emitted.contains(id)) {
-                            context.markPresent(id);
+                            notEmitted.add(id);
                         }
+                    }
+                }
+                if (notEmitted.isEmpty()) {
+                    return;
+                }
+                Set<String> known = context.knownGuids(notEmitted);
+                for (String id : notEmitted) {
+                    if (known.contains(id)) {
+                        context.markPresent(id);
+                    } else if (emitted.add(id)) {
+                        newlyFound[0]++;
+                        context.emit(new NewHarvestObject(id, null, null,
+                                Map.of(CONFIG_DIGEST_EXTRA, config.digest())));
                     }
                 }
             });
@@ -196,6 +233,10 @@ public final class CkanHarvester implements Harvester {
         if (remoteIds[0] == 0) {
             context.gatherError("No datasets found at CKAN: " + api.baseUrl());
             return GatherOutcome.partialListing();
+        }
+        if (newlyFound[0] > 0) {
+            LOG.info("Source {}: {} remote datasets not modified recently were never harvested; emitted them too",
+                    context.source().name(), newlyFound[0]);
         }
         return GatherOutcome.fullListing();
     }
@@ -251,9 +292,87 @@ public final class CkanHarvester implements Harvester {
 
     // ----------------------------------------------------------------------------------------------------- fetch
 
+    /**
+     * Objects gathered from a {@code package_search} page already carry their dict. An object emitted without content
+     * (found by the id listing of an incremental gather) gets it from {@code package_show}; a dataset the remote no
+     * longer has fails the object with a message naming the URL. Other errors are thrown and recorded by the engine.
+     */
     @Override
-    public FetchOutcome fetch(FetchContext context) {
-        return FetchOutcome.proceed();
+    public FetchOutcome fetch(FetchContext context) throws Exception {
+        HarvestObject object = context.object();
+        if (object.content() != null && !object.content().isBlank()) {
+            return FetchOutcome.proceed();
+        }
+        CkanApi api = api(context.source(), CkanSourceConfig.parse(context.source().config()));
+        HttpUrl url = api.actionUrl("package_show", List.of(new SimpleEntry<>("id", object.guid())));
+        JsonNode dataset;
+        try {
+            dataset = api.get(url);
+        } catch (CkanRemoteException e) {
+            if (e.isNotFound()) {
+                return FetchOutcome.failed("Remote dataset " + object.guid() + " was not found: " + e.getMessage());
+            }
+            throw e;
+        }
+        if (!dataset.isObject() || !object.guid().equals(dataset.path("id").asText(null))) {
+            return FetchOutcome.failed("package_show did not return dataset " + object.guid() + ": " + url);
+        }
+        if ("deleted".equals(dataset.path("state").asText())) {
+            return FetchOutcome.failed("Remote dataset " + object.guid() + " was deleted: " + url);
+        }
+        return FetchOutcome.proceed(Json.write(dataset));
+    }
+
+    /**
+     * Asks the remote whether a dataset that the listing missed is really gone. {@code package_show} answering
+     * CKAN's {@code Not Found Error}, or a dataset in state {@code deleted}, confirms it. An active dataset is kept
+     * unless the source filters the listing and the dataset no longer matches the filters. A 403 (CKAN answers so
+     * for a deleted or private dataset the source may not read) is settled with a {@code package_search} for the id,
+     * with the source's filters: not found there means gone. Any other error is thrown, so nothing is deleted.
+     */
+    @Override
+    public boolean confirmVanished(FetchContext context) throws Exception {
+        String guid = context.object().guid();
+        CkanSourceConfig config = CkanSourceConfig.parse(context.source().config());
+        CkanApi api = api(context.source(), config);
+        try {
+            JsonNode dataset = api.get("package_show", List.of(new SimpleEntry<>("id", guid)));
+            if ("deleted".equals(dataset.path("state").asText())) {
+                return true;
+            }
+            if (config.filterTerms().isEmpty()) {
+                LOG.info("Remote dataset {} still exists although the listing missed it; keeping it", guid);
+                return false;
+            }
+        } catch (CkanRemoteException e) {
+            if ("Not Found Error".equals(e.errorType())) {
+                return true;
+            }
+            if (e.httpStatus() != 403) {
+                throw e;
+            }
+        }
+        return !listedBySearch(api, config, guid);
+    }
+
+    /** Whether {@code package_search} with the source's filters finds the dataset with this id. */
+    private static boolean listedBySearch(CkanApi api, CkanSourceConfig config, String guid)
+            throws CkanRemoteException {
+        List<String> terms = new ArrayList<>();
+        terms.add("id:\"" + guid.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+        terms.addAll(config.filterTerms());
+        List<Map.Entry<String, String>> params = new ArrayList<>();
+        params.add(new SimpleEntry<>("fq", String.join(" ", terms)));
+        params.add(new SimpleEntry<>("rows", "0"));
+        if (config.includePrivate()) {
+            params.add(new SimpleEntry<>("include_private", "true"));
+        }
+        JsonNode count = api.get("package_search", params).path("count");
+        if (!count.canConvertToLong()) {
+            throw new CkanRemoteException("Response of package_search for dataset " + guid + " at " + api.baseUrl()
+                    + " has no count", api.baseUrl(), 200, null, null);
+        }
+        return count.asLong() > 0;
     }
 
     // ---------------------------------------------------------------------------------------------------- import
@@ -304,11 +423,31 @@ public final class CkanHarvester implements Harvester {
             String title = remote.get("name") instanceof String name && !name.isBlank()
                     ? name
                     : String.valueOf(remote.getOrDefault("title", remoteId));
-            dataset.put("name", DatasetNames.newUniqueName(catalog, title, appendType(context.settings())));
-            Dataset created = catalog.createDataset(dataset);
+            Dataset created = createWithUniqueName(catalog, dataset, title, appendType(context.settings()));
             return ImportOutcome.created(created.id() == null ? remoteId : created.id());
         } catch (CatalogException e) {
             return ImportOutcome.failed("Invalid package with GUID " + object.guid() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Creates a dataset under a new unique name. Two import threads may pick the same free name; the one that loses
+     * gets a catalog error while the name is now taken, and tries again with the next free name.
+     */
+    private static Dataset createWithUniqueName(Catalog catalog, Dataset dataset, String title,
+            DatasetNames.AppendType appendType) throws CatalogException {
+        for (int attempt = 1; ; attempt++) {
+            String name = DatasetNames.newUniqueName(catalog, title, appendType);
+            dataset.put("name", name);
+            try {
+                return catalog.createDataset(dataset);
+            } catch (CatalogException e) {
+                if (attempt >= CREATE_ATTEMPTS || !catalog.isDatasetNameTaken(name)) {
+                    throw e;
+                }
+                LOG.info("Name {} was taken while dataset {} was being created ({}); trying another name", name,
+                        dataset.id(), e.getMessage());
+            }
         }
     }
 
@@ -327,9 +466,10 @@ public final class CkanHarvester implements Harvester {
     }
 
     /**
-     * Whether the remote record is the one the previous harvest imported, under the same configuration: same
-     * content, or same remote {@code metadata_modified}. ckanext-harvest compared the remote date with the local
-     * write time instead, which re-imported or skipped by accident of clocks.
+     * Whether the remote record is the one the previous harvest imported, under the same configuration: the same
+     * package dict, ignoring {@link #VOLATILE_FIELDS}. ckanext-harvest compared the remote date with the local write
+     * time instead, which re-imported or skipped by accident of clocks; a remote {@code metadata_modified} alone is
+     * not trusted either (an edit may keep it, e.g. a direct database change or a re-index).
      */
     private static boolean isUnchanged(ImportContext context, Map<String, Object> remote, Dataset existing,
             CkanSourceConfig config) {
@@ -347,15 +487,32 @@ public final class CkanHarvester implements Harvester {
         if (previous.get().content().equals(context.object().content())) {
             return true;
         }
-        Object modified = remote.get("metadata_modified");
-        if (!(modified instanceof String remoteModified) || remoteModified.isBlank()) {
-            return false;
-        }
         try {
-            return remoteModified.equals(Json.parseObject(previous.get().content()).get("metadata_modified"));
+            return withoutVolatileFields(remote)
+                    .equals(withoutVolatileFields(Json.parseObject(previous.get().content())));
         } catch (JsonProcessingException e) {
             return false;
         }
+    }
+
+    /** A copy of a package dict without {@link #VOLATILE_FIELDS}, at the top level and in its resources. */
+    static Map<String, Object> withoutVolatileFields(Map<String, Object> dict) {
+        Map<String, Object> copy = new LinkedHashMap<>(dict);
+        VOLATILE_FIELDS.forEach(copy::remove);
+        if (copy.get("resources") instanceof List<?> resources) {
+            List<Object> cleaned = new ArrayList<>(resources.size());
+            for (Object resource : resources) {
+                if (resource instanceof Map<?, ?> map) {
+                    Map<Object, Object> resourceCopy = new LinkedHashMap<>(map);
+                    VOLATILE_FIELDS.forEach(resourceCopy::remove);
+                    cleaned.add(resourceCopy);
+                } else {
+                    cleaned.add(resource);
+                }
+            }
+            copy.put("resources", cleaned);
+        }
+        return copy;
     }
 
     private static String harvestUser(CkanSourceConfig config, Settings settings) {
@@ -387,6 +544,13 @@ public final class CkanHarvester implements Harvester {
         Dataset dataset = new Dataset(remote);
         Catalog catalog = context.catalog();
         CkanApi api = api(context.source(), config);
+
+        // The remote's own harvest_user / harvest_read_only describe how the remote harvested it, not this source:
+        // copied, they would make the local dataset read-only for a user that does not harvest here.
+        if (dataset.get("extras") instanceof List<?>) {
+            dataset.dictList("extras").removeIf(
+                    e -> HARVEST_USER_EXTRA.equals(e.get("key")) || READ_ONLY_EXTRA.equals(e.get("key")));
+        }
 
         addDefaultTags(dataset, config);
         if (config.cleanTags()) {

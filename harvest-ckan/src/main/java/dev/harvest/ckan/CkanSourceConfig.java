@@ -144,7 +144,7 @@ public final class CkanSourceConfig {
         }
         if (values.containsKey("user")
                 && !(values.get("user") instanceof String user && !user.isBlank())) {
-            throw new ConfigValidationException("User not found: user must be a user name");
+            throw new ConfigValidationException("user must be a non-blank user name");
         }
         for (String key : List.of("read_only", "force_all", "override_extras", "clean_tags", "include_private",
                 "force_deletions")) {

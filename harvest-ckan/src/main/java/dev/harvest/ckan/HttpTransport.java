@@ -30,7 +30,11 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#maxAttempts(int)} times in all, waiting an exponentially growing delay, or the server's
  * {@code Retry-After} (seconds or an HTTP date) capped at {@link Builder#maxRetryAfter(Duration)}. Requests that are
  * not idempotent (CKAN's POST actions) are retried only when the server certainly did not act on them: connection
- * refused, 429 and 503. After the last attempt, a 429/5xx response is returned to the caller, which reports it.
+ * refused, 429, and 503 with a {@code Retry-After} header (a 503 without one may come from a proxy that gave up while
+ * CKAN went on writing). After the last attempt, a 429/5xx response is returned to the caller, which reports it.
+ *
+ * <p>Besides the connect and read timeouts, which bound each wait for bytes, a call timeout bounds a whole attempt, so
+ * that a server trickling a few bytes at a time cannot stall a gather.
  *
  * <p>One instance is thread-safe and meant to be shared: it owns OkHttp's connection pool.
  */
@@ -79,6 +83,7 @@ public final class HttpTransport {
                 .connectTimeout(builder.connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .readTimeout(builder.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .writeTimeout(builder.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .callTimeout(builder.callTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 // OkHttp's own silent retry would double our attempt count.
                 .retryOnConnectionFailure(false)
                 .build();
@@ -95,7 +100,10 @@ public final class HttpTransport {
         return builder().build();
     }
 
-    /** @return a builder with the defaults: 10 s connect, 60 s read, 4 attempts, 1 s to 30 s backoff, 50 MiB */
+    /**
+     * @return a builder with the defaults: 10 s connect, 60 s read, 5 min per call, 4 attempts, 1 s to 30 s backoff,
+     *     50 MiB
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -111,8 +119,8 @@ public final class HttpTransport {
      * @param request the request
      * @param idempotent whether sending it twice is harmless (GET); POST actions are not
      * @return the last response received
-     * @throws CkanRemoteException on a network failure after the last attempt ({@code Request error: ...}), or a
-     *     body over the size cap
+     * @throws CkanRemoteException on a network failure after the last attempt ({@code Request error: ...})
+     * @throws ResponseTooLargeException if the body is over the size cap (not retried)
      */
     public HttpResponse send(Request request, boolean idempotent) throws CkanRemoteException {
         String url = request.url().toString();
@@ -134,7 +142,8 @@ public final class HttpTransport {
                 continue;
             }
             HttpResponse response = received.response();
-            if (!isRetryableStatus(response.status(), idempotent) || attempt >= maxAttempts) {
+            boolean retryable = isRetryableStatus(response.status(), idempotent, received.retryAfter());
+            if (!retryable || attempt >= maxAttempts) {
                 return response;
             }
             Duration delay = retryAfter(received).orElse(backoff(attempt));
@@ -167,16 +176,17 @@ public final class HttpTransport {
         }
     }
 
-    private CkanRemoteException oversize(String url, String detail) {
-        return new CkanRemoteException("Response from " + url + " is larger than the limit of " + maxResponseBytes
-                + " bytes (" + detail + ")", url, CkanRemoteException.NO_RESPONSE, null, null);
+    private ResponseTooLargeException oversize(String url, String detail) {
+        return new ResponseTooLargeException("Response from " + url + " is larger than the limit of "
+                + maxResponseBytes + " bytes (" + detail + ")", url, maxResponseBytes);
     }
 
-    private static boolean isRetryableStatus(int status, boolean idempotent) {
-        if (status == 429 || status == 503) {
-            return true;
+    private static boolean isRetryableStatus(int status, boolean idempotent, String retryAfter) {
+        if (idempotent) {
+            return status == 429 || (status >= 500 && status <= 599);
         }
-        return idempotent && status >= 500 && status <= 599;
+        // A POST is sent again only when the server says it did not act on it.
+        return status == 429 || (status == 503 && retryAfter != null && !retryAfter.isBlank());
     }
 
     private Duration backoff(int attempt) {
@@ -242,6 +252,7 @@ public final class HttpTransport {
     public static final class Builder {
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration readTimeout = Duration.ofSeconds(60);
+        private Duration callTimeout = Duration.ofMinutes(5);
         private int maxAttempts = 4;
         private Duration initialBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofSeconds(30);
@@ -260,6 +271,15 @@ public final class HttpTransport {
         /** @param timeout longest silence while reading a response @return this */
         public Builder readTimeout(Duration timeout) {
             this.readTimeout = positive(timeout, "readTimeout");
+            return this;
+        }
+
+        /**
+         * @param timeout longest time one attempt may take, from connecting to reading the last byte of the body
+         * @return this
+         */
+        public Builder callTimeout(Duration timeout) {
+            this.callTimeout = positive(timeout, "callTimeout");
             return this;
         }
 

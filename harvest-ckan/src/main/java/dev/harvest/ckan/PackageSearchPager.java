@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import okhttp3.HttpUrl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Pages through a remote {@code package_search} with a stable sort ({@code id asc}), handing each page's results
@@ -13,8 +15,9 @@ import okhttp3.HttpUrl;
  *
  * <p>Fixes over ckanext-harvest's {@code _search_for_datasets}: {@code start} advances by the number of rows the
  * server actually returned (CKAN silently caps {@code rows} at {@code ckan.search.rows_max}), and paging stops at
- * {@code count} instead of always asking for one more page. De-duplication across pages is the caller's job (it
- * keeps the set of ids, never the dicts).
+ * {@code count} instead of always asking for one more page. A page whose response is over the transport's size cap
+ * is asked again with half the rows, down to {@link #MIN_ROWS}; later pages keep the smaller size. De-duplication
+ * across pages is the caller's job (it keeps the set of ids, never the dicts).
  */
 final class PackageSearchPager {
 
@@ -46,6 +49,11 @@ final class PackageSearchPager {
     /** What the search saw. @param rows rows handed over @param pages pages requested */
     record Totals(long rows, int pages) {}
 
+    /** The fewest rows a page is asked with when responses are too large. */
+    static final int MIN_ROWS = 10;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PackageSearchPager.class);
+
     private final CkanApi api;
     private final List<String> fqTerms;
     private final boolean includePrivate;
@@ -67,10 +75,10 @@ final class PackageSearchPager {
         this.rows = rows;
     }
 
-    /** @param start the offset @return the URL of the page at that offset */
-    HttpUrl pageUrl(long start) {
+    /** @param start the offset @param pageRows the rows to ask for @return the URL of the page at that offset */
+    HttpUrl pageUrl(long start, int pageRows) {
         List<Map.Entry<String, String>> params = new ArrayList<>();
-        params.add(new SimpleEntry<>("rows", Integer.toString(rows)));
+        params.add(new SimpleEntry<>("rows", Integer.toString(pageRows)));
         params.add(new SimpleEntry<>("start", Long.toString(start)));
         params.add(new SimpleEntry<>("sort", "id asc"));
         if (!fqTerms.isEmpty()) {
@@ -97,12 +105,24 @@ final class PackageSearchPager {
         long start = 0;
         long delivered = 0;
         int pages = 0;
+        int pageRows = rows;
         List<String> previousIds = List.of();
         while (true) {
-            HttpUrl url = pageUrl(start);
+            HttpUrl url = pageUrl(start, pageRows);
             JsonNode result;
             try {
                 result = api.get(url);
+            } catch (ResponseTooLargeException e) {
+                if (pageRows <= MIN_ROWS) {
+                    throw new SearchException("Error sending request to search remote CKAN instance "
+                            + api.baseUrl() + " using URL '" + url + "'. Error: " + e.getMessage()
+                            + " (even with " + pageRows + " rows per page)", delivered, e);
+                }
+                int fewer = Math.max(MIN_ROWS, pageRows / 2);
+                LOG.info("Page at start={} of {} is over the size cap with {} rows; asking for {} rows", start,
+                        api.baseUrl(), pageRows, fewer);
+                pageRows = fewer;
+                continue;
             } catch (CkanRemoteException e) {
                 throw new SearchException("Error sending request to search remote CKAN instance " + api.baseUrl()
                         + " using URL '" + url + "'. Error: " + e.getMessage(), delivered, e);

@@ -1,6 +1,7 @@
 package dev.harvest.ckan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,6 +159,71 @@ class CkanApiHttpTest {
         assertTrue(message.startsWith("Response from " + showUrl() + " is larger than the limit of 1024 bytes"),
                 message);
         assertEquals(1, remote.requests.size());
+    }
+
+    @Test
+    void aBodyOverTheSizeCapIsAResponseTooLargeException() {
+        remote.enqueue(MockCkan.Scripted.status(200, "{\"success\": true, \"result\": \"" + "x".repeat(5000) + "\"}"));
+
+        CkanRemoteException e = failure(api(transport().maxResponseBytes(1024).build()));
+
+        assertEquals(1024, assertInstanceOf(ResponseTooLargeException.class, e).limit());
+    }
+
+    @Test
+    void aServerTricklingItsResponseIsCutOffByTheCallTimeout() {
+        // Each byte comes well within the read timeout, but the whole body would take about 5 s.
+        remote.enqueue(MockCkan.Scripted.status(200, "{\"success\": true, \"result\": {\"name\": \"dataset1\"}}")
+                .trickled(100));
+        HttpTransport transport = transport().maxAttempts(1).readTimeout(Duration.ofSeconds(2))
+                .callTimeout(Duration.ofSeconds(1)).build();
+        long started = System.nanoTime();
+
+        String message = failure(api(transport)).getMessage();
+
+        assertTrue(message.startsWith("Request error: "), message);
+        assertTrue(message.endsWith("(GET " + showUrl() + ")"), message);
+        assertTrue(Duration.ofNanos(System.nanoTime() - started).compareTo(Duration.ofSeconds(4)) < 0,
+                "cut off after about 1 s");
+    }
+
+    @Test
+    void aCallTimeoutMustBePositive() {
+        assertThrows(IllegalArgumentException.class, () -> HttpTransport.builder().callTimeout(Duration.ZERO));
+    }
+
+    @Test
+    void aPostAnswered503WithoutRetryAfterIsNotSentAgain() {
+        remote.enqueue(MockCkan.Scripted.status(503, "<html>Service Unavailable</html>").withContentType("text/html"));
+        CkanApi api = new CkanApi(remote.url(), "secret-token", null, transport().build());
+
+        CkanRemoteException e = assertThrows(CkanRemoteException.class,
+                () -> api.post("package_create", Map.of("name", "x")));
+
+        assertEquals(503, e.httpStatus());
+        assertEquals(1, remote.requests.size());
+        assertTrue(sleeps.isEmpty());
+        assertEquals(null, remote.dataset("x"));
+    }
+
+    @Test
+    void aPostAnswered503WithRetryAfterIsSentAgainAfterTheWait() throws Exception {
+        remote.enqueue(MockCkan.Scripted.status(503, "busy").withHeader("Retry-After", "2"));
+        CkanApi api = new CkanApi(remote.url(), "secret-token", null, transport().build());
+
+        JsonNode created = api.post("package_create", Map.of("name", "x"));
+
+        assertEquals("x", created.get("name").asText());
+        assertEquals(List.of(Duration.ofSeconds(2)), sleeps);
+        assertEquals(2, remote.requests.size());
+    }
+
+    @Test
+    void aGetAnswered503WithoutRetryAfterIsStillRetried() throws Exception {
+        remote.enqueue(MockCkan.Scripted.status(503, "busy"));
+
+        assertEquals("dataset1", packageShow(api(transport().build())).get("name").asText());
+        assertEquals(2, remote.requests.size());
     }
 
     @Test

@@ -144,6 +144,56 @@ class CkanHarvestEndToEndTest {
     }
 
     @Test
+    void aDatasetThatSlidBackWhileAnotherWasDeletedBetweenPagesIsNotDeleted() throws Exception {
+        for (int i = 0; i < 2500; i++) {
+            remote.addDataset(String.format("paged-%05d", i), "paged-" + i, CkanHarvesterScenarioTest.ORG1,
+                    "2014-01-01T00:00:00");
+        }
+        createSource("");
+        JobReport first = harvest.runTest("remote-ckan");
+        assertEquals(2506, first.stats().count("added"), first.stats().toString());
+        java.util.concurrent.atomic.AtomicBoolean removed = new java.util.concurrent.atomic.AtomicBoolean();
+        // Between page 1 and page 2 of the id listing, a dataset of page 1 is deleted on the remote; the first
+        // dataset of page 2 slides back onto page 1 and the offset listing misses it.
+        String slidBack = String.valueOf(remote.datasets.stream().map(d -> String.valueOf(d.get("id"))).sorted()
+                .toList().get(1000));
+        remote.scriptApplies = request -> {
+            if ("1000".equals(request.params().get("start")) && removed.compareAndSet(false, true)) {
+                remote.datasets.remove(remote.dataset("paged-00010"));
+            }
+            return false;
+        };
+
+        JobReport second = harvest.runTest("remote-ckan");
+
+        assertTrue(removed.get());
+        assertEquals(Map.of(slidBack, "COMPLETE/not modified"), statusByGuid(second));
+        assertEquals("active", local(slidBack).state());
+        assertTrue(second.gatherErrors().isEmpty(), second.gatherErrors()::toString);
+
+        // paged-00010 was listed on page 1 before it went: the next harvest misses it, and the remote confirms it.
+        JobReport third = harvest.runTest("remote-ckan");
+        assertEquals(Map.of("paged-00010", "COMPLETE/deleted"), statusByGuid(third));
+        assertEquals("deleted", local("paged-00010").state());
+        assertEquals("active", local(slidBack).state());
+    }
+
+    @Test
+    void aRemoteDatasetThatBecomesVisibleWithAnOldDateIsAddedByTheNextHarvest() throws Exception {
+        remote.addDataset("was-private", "was-private", CkanHarvesterScenarioTest.ORG1, "2014-01-01T00:00:00")
+                .put("private", true);
+        createSource("");
+        harvest.runTest("remote-ckan");
+        remote.dataset("was-private").put("private", false);
+
+        JobReport second = harvest.runTest("remote-ckan");
+
+        assertEquals(Map.of("was-private", "COMPLETE/added"), statusByGuid(second));
+        assertEquals("was-private", local("was-private").name());
+        assertEquals("Dataset was-private", local("was-private").title());
+    }
+
+    @Test
     void anInvalidConfigurationIsRefusedWhenTheSourceIsCreated() {
         HarvestException e = org.junit.jupiter.api.Assertions.assertThrows(HarvestException.class,
                 () -> createSource("{\"default_tags\": [\"geo\"]}"));

@@ -4,9 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.harvest.api.FetchContext;
+import dev.harvest.api.FetchOutcome;
 import dev.harvest.api.GatherOutcome;
+import dev.harvest.api.HarvestJob;
+import dev.harvest.api.HarvestObject;
+import dev.harvest.api.HarvestSource;
+import dev.harvest.api.Settings;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.api.catalog.GroupKind;
 import java.time.Duration;
@@ -292,15 +299,18 @@ class CkanHarvesterScenarioTest {
 
     @Test
     void aFailedGatherAfterASuccessfulOneDeletesNothing() throws Exception {
-        TestHarvestRunner runner = runner("{\"force_all\": true}");
+        // force_deletions: the deletion guard must not be what saves the datasets here.
+        TestHarvestRunner runner = runner("{\"force_all\": true, \"force_deletions\": true}");
         runner.run();
         remote.enqueue(MockCkan.Scripted.status(500, "down"), MockCkan.Scripted.status(500, "down"));
 
         TestHarvestRunner.JobResult second = runner.run();
 
+        assertInstanceOf(GatherOutcome.Failed.class, second.gatherOutcome);
         assertFalse(second.errorFree());
         assertEquals(0, second.count("deleted"));
         assertEquals("active", catalog.datasets.get(DATASET1).state());
+        assertEquals("active", catalog.datasets.get(CABINET).state());
     }
 
     @Test
@@ -561,6 +571,295 @@ class CkanHarvesterScenarioTest {
 
         assertEquals(2, job.count("added"));
         assertTrue(remote.requests.stream().allMatch(r -> r.path().startsWith("/data/api/3/action/")));
+    }
+
+    // ------------------------------------------------------------------ confirming deletions (confirmVanished)
+
+    FetchContext deletionContext(TestHarvestRunner runner, String guid) {
+        HarvestObject object = new HarvestObject("o", guid, "j", "source-id", null, null, guid, null);
+        return new FetchContext() {
+            @Override public HarvestSource source() { return runner.source; }
+            @Override public HarvestJob job() { return null; }
+            @Override public HarvestObject object() { return object; }
+            @Override public Settings settings() { return runner.settings(); }
+            @Override public void recordError(String message) { }
+        };
+    }
+
+    @Test
+    void aDatasetTheRemoteNoLongerHasIsConfirmedVanished() throws Exception {
+        assertTrue(harvester.confirmVanished(deletionContext(runner(""), "no-such-dataset")));
+        assertEquals("no-such-dataset", remote.requestsTo("package_show").get(0).params().get("id"));
+    }
+
+    @Test
+    void aDatasetInStateDeletedOnTheRemoteIsConfirmedVanished() throws Exception {
+        remote.dataset(DATASET1).put("state", "deleted");
+
+        assertTrue(harvester.confirmVanished(deletionContext(runner(""), DATASET1)));
+    }
+
+    @Test
+    void anActiveRemoteDatasetIsNotConfirmedVanished() throws Exception {
+        assertFalse(harvester.confirmVanished(deletionContext(runner(""), DATASET1)));
+    }
+
+    @Test
+    void aRemoteErrorWhileConfirmingIsThrownSoNothingIsDeleted() {
+        remote.enqueue(MockCkan.Scripted.status(500, "down"), MockCkan.Scripted.status(500, "down"));
+
+        CkanRemoteException e = assertThrows(CkanRemoteException.class,
+                () -> harvester.confirmVanished(deletionContext(runner(""), DATASET1)));
+
+        assertTrue(e.getMessage().startsWith("HTTP error: 500 " + remote.url()), e.getMessage());
+    }
+
+    @Test
+    void aBare404WithoutCkansNotFoundErrorIsNotTakenForADeletion() {
+        remote.enqueue(MockCkan.Scripted.status(404, "<html>no such page</html>").withContentType("text/html"));
+
+        assertThrows(CkanRemoteException.class,
+                () -> harvester.confirmVanished(deletionContext(runner(""), DATASET1)));
+    }
+
+    @Test
+    void aForbiddenDatasetIsConfirmedVanishedOnlyWhenTheSearchNoLongerFindsIt() throws Exception {
+        String forbidden = MockCkan.json(Map.of("success", false, "error", Map.of("__type", "Authorization Error",
+                "message", "User not authorized to read package")));
+        remote.enqueue(MockCkan.Scripted.status(403, forbidden));
+        assertFalse(harvester.confirmVanished(deletionContext(runner(""), DATASET1)), "still listed by the search");
+
+        remote.datasets.remove(remote.dataset(DATASET1));
+        remote.enqueue(MockCkan.Scripted.status(403, forbidden));
+        assertTrue(harvester.confirmVanished(deletionContext(runner(""), DATASET1)));
+        assertEquals("id:\"" + DATASET1 + "\"", sentFq().get(sentFq().size() - 1));
+    }
+
+    @Test
+    void narrowingTheOrganizationFilterStillDeletesTheDatasetsItNoLongerCovers() throws Exception {
+        TestHarvestRunner runner = runner("");
+        runner.run();
+        runner.withConfig("{\"organizations_filter_include\": [\"org1\"]}");
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertEquals("deleted", second.statusByGuid.get(CABINET), second.statusByGuid::toString);
+        assertEquals("deleted", catalog.datasets.get(CABINET).state());
+        assertEquals("active", catalog.datasets.get(DATASET1).state());
+        assertEquals("id:\"" + CABINET + "\" organization:org1", sentFq().get(sentFq().size() - 1));
+    }
+
+    // --------------------------------------------- incremental gathers find datasets that were never harvested
+
+    @Test
+    void anIncrementalHarvestAfterWideningTheFilterImportsTheRemoteDatasetsNeverHarvested() throws Exception {
+        TestHarvestRunner runner = runner("{\"organizations_filter_include\": [\"org1\"]}");
+        runner.run();
+        assertEquals(Set.of(DATASET1), catalog.datasets.keySet());
+        runner.withConfig("");
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertTrue(second.errorFree(), () -> second.errorByGuid + " " + second.gatherErrors);
+        assertEquals(Map.of(CABINET, "added"), second.statusByGuid);
+        assertNull(second.emitted.get(0).content(), "emitted without content, fetched with package_show");
+        assertEquals(Set.of(DATASET1), second.markedPresent);
+        assertEquals("cabinet-office-energy-use", catalog.datasets.get(CABINET).name());
+        assertEquals(List.of(CABINET), remote.requestsTo("package_show").stream().map(r -> r.params().get("id"))
+                .toList());
+        assertEquals(GatherOutcome.fullListing(), second.gatherOutcome);
+    }
+
+    @Test
+    void aPrivateDatasetThatBecomesVisibleIsImportedByTheNextIncrementalHarvest() throws Exception {
+        remote.addDataset("was-private", "was-private", ORG1, "2014-01-01T00:00:00").put("private", true);
+        TestHarvestRunner runner = runner("");
+        runner.run();
+        assertNull(catalog.datasets.get("was-private"));
+        remote.dataset("was-private").put("private", false);
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertEquals(Map.of("was-private", "added"), second.statusByGuid);
+    }
+
+    @Test
+    void fetchingAnObjectWithoutContentWhoseDatasetIsGoneFailsNamingTheUrl() throws Exception {
+        HarvestObject object = new HarvestObject("o", "gone-id", "j", "source-id", null, null, null, null);
+        TestHarvestRunner runner = runner("");
+        FetchContext context = new FetchContext() {
+            @Override public HarvestSource source() { return runner.source; }
+            @Override public HarvestJob job() { return null; }
+            @Override public HarvestObject object() { return object; }
+            @Override public Settings settings() { return runner.settings(); }
+            @Override public void recordError(String message) { }
+        };
+
+        FetchOutcome outcome = harvester.fetch(context);
+
+        FetchOutcome.Failed failed = assertInstanceOf(FetchOutcome.Failed.class, outcome);
+        assertTrue(failed.message().contains(remote.url() + "/api/3/action/package_show?id=gone-id"),
+                failed.message());
+    }
+
+    @Test
+    void fetchingAnObjectWithContentAsksTheRemoteNothing() throws Exception {
+        HarvestObject object = new HarvestObject("o", DATASET1, "j", "source-id", "{\"id\": \"dataset1-id\"}", null,
+                null, null);
+        TestHarvestRunner runner = runner("");
+        FetchContext context = new FetchContext() {
+            @Override public HarvestSource source() { return runner.source; }
+            @Override public HarvestJob job() { return null; }
+            @Override public HarvestObject object() { return object; }
+            @Override public Settings settings() { return runner.settings(); }
+            @Override public void recordError(String message) { }
+        };
+
+        assertEquals(FetchOutcome.proceed(), harvester.fetch(context));
+        assertTrue(remote.requests.isEmpty());
+    }
+
+    // ------------------------------------------------------------------------------------- remote harvest extras
+
+    @Test
+    void theRemotesOwnHarvestUserExtrasAreNotCopiedSoTheDatasetStaysUpdatable() throws Exception {
+        List<Map<String, Object>> extras = new java.util.ArrayList<>(
+                new Dataset(remote.dataset(CABINET)).dictList("extras"));
+        extras.add(Map.of("key", CkanHarvester.HARVEST_USER_EXTRA, "value", "remote-harvester"));
+        extras.add(Map.of("key", CkanHarvester.READ_ONLY_EXTRA, "value", "true"));
+        remote.dataset(CABINET).put("extras", extras);
+        TestHarvestRunner runner = runner("");
+        runner.run();
+        assertEquals(List.of(), extraValues(catalog.datasets.get(CABINET), CkanHarvester.HARVEST_USER_EXTRA));
+        assertEquals(List.of(), extraValues(catalog.datasets.get(CABINET), CkanHarvester.READ_ONLY_EXTRA));
+        remote.dataset(CABINET).put("title", "Changed remotely");
+        remote.dataset(CABINET).put("metadata_modified", "2050-01-01T00:00:00");
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertEquals("updated", second.statusByGuid.get(CABINET), second.errorByGuid::toString);
+        assertEquals("Changed remotely", catalog.datasets.get(CABINET).title());
+    }
+
+    @Test
+    void aSourceWithItsOwnUserRecordsOnlyItsOwnHarvestUserExtras() throws Exception {
+        remote.dataset(DATASET1).put("extras", List.of(
+                Map.of("key", CkanHarvester.HARVEST_USER_EXTRA, "value", "remote-harvester"),
+                Map.of("key", CkanHarvester.READ_ONLY_EXTRA, "value", "true")));
+
+        runner("{\"user\": \"local-user\"}").run();
+
+        Dataset dataset = catalog.datasets.get(DATASET1);
+        assertEquals(List.of("local-user"), extraValues(dataset, CkanHarvester.HARVEST_USER_EXTRA));
+        assertEquals(List.of(), extraValues(dataset, CkanHarvester.READ_ONLY_EXTRA));
+    }
+
+    // -------------------------------------------------------------------------------------- name clash at create
+
+    @Test
+    void aNameTakenByAnotherImportJustBeforeTheCreateIsReplacedByTheNextFreeName() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean raced = new java.util.concurrent.atomic.AtomicBoolean();
+        // Another import thread creates a dataset called "dataset1" between our name check and our create.
+        RacingCatalog racing = new RacingCatalog(catalog, dataset -> {
+            if ("dataset1".equals(dataset.name()) && raced.compareAndSet(false, true)) {
+                catalog.createDataset(new Dataset(Map.of("id", "other-thread", "name", "dataset1")));
+            }
+        });
+
+        TestHarvestRunner.JobResult job =
+                new TestHarvestRunner(harvester, racing, remote.url() + "/", "").run();
+
+        assertTrue(raced.get());
+        assertEquals("added", job.statusByGuid.get(DATASET1), job.errorByGuid::toString);
+        assertEquals("dataset11", catalog.datasets.get(DATASET1).name());
+        assertEquals("dataset1", catalog.datasets.get("other-thread").name());
+    }
+
+    @Test
+    void aCreateThatFailsForAnotherReasonIsNotRetried() throws Exception {
+        int[] creates = {0};
+        RacingCatalog failing = new RacingCatalog(catalog, dataset -> {
+            creates[0]++;
+            throw new dev.harvest.api.catalog.CatalogException("{'notes': ['Invalid']}");
+        });
+
+        TestHarvestRunner.JobResult job = new TestHarvestRunner(harvester, failing, remote.url() + "/", "").run();
+
+        assertEquals("Invalid package with GUID dataset1-id: {'notes': ['Invalid']}", job.errorByGuid.get(DATASET1));
+        assertEquals(2, creates[0], "one attempt per dataset");
+    }
+
+    /** Delegates to a catalog, running a hook before each create. */
+    static final class RacingCatalog implements dev.harvest.api.catalog.Catalog {
+        interface Hook {
+            void beforeCreate(Dataset dataset) throws dev.harvest.api.catalog.CatalogException;
+        }
+
+        private final InMemoryCatalog delegate;
+        private final Hook hook;
+
+        RacingCatalog(InMemoryCatalog delegate, Hook hook) {
+            this.delegate = delegate;
+            this.hook = hook;
+        }
+
+        @Override public java.util.Optional<Dataset> findDataset(String idOrName) {
+            return delegate.findDataset(idOrName);
+        }
+        @Override public Dataset createDataset(Dataset dataset) throws dev.harvest.api.catalog.CatalogException {
+            hook.beforeCreate(dataset);
+            return delegate.createDataset(dataset);
+        }
+        @Override public Dataset updateDataset(Dataset dataset) throws dev.harvest.api.catalog.CatalogException {
+            return delegate.updateDataset(dataset);
+        }
+        @Override public void deleteDataset(String id) {
+            delegate.deleteDataset(id);
+        }
+        @Override public boolean isDatasetNameTaken(String name) {
+            return delegate.isDatasetNameTaken(name);
+        }
+        @Override public java.util.Optional<dev.harvest.api.catalog.CatalogGroup> findGroup(GroupKind kind,
+                String idOrName) {
+            return delegate.findGroup(kind, idOrName);
+        }
+        @Override public dev.harvest.api.catalog.CatalogGroup createGroup(GroupKind kind,
+                dev.harvest.api.catalog.CatalogGroup group) throws dev.harvest.api.catalog.CatalogException {
+            return delegate.createGroup(kind, group);
+        }
+    }
+
+    // --------------------------------------------------------------------------------- change detection on content
+
+    @Test
+    void aRemoteEditThatKeepsMetadataModifiedIsStillImported() throws Exception {
+        TestHarvestRunner runner = runner("{\"force_all\": true}");
+        runner.run();
+        remote.dataset(CABINET).put("title", "Edited without a new date");
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertEquals("updated", second.statusByGuid.get(CABINET));
+        assertEquals("not modified", second.statusByGuid.get(DATASET1));
+        assertEquals("Edited without a new date", catalog.datasets.get(CABINET).title());
+    }
+
+    @Test
+    void aChangeOnlyInTrackingSummaryLeavesTheDatasetNotModified() throws Exception {
+        remote.dataset(CABINET).put("tracking_summary", Map.of("total", 1, "recent", 1));
+        TestHarvestRunner runner = runner("{\"force_all\": true}");
+        runner.run();
+        int writes = catalog.writes.get();
+        remote.dataset(CABINET).put("tracking_summary", Map.of("total", 7, "recent", 3));
+        remote.dataset(CABINET).put("metadata_modified", "2050-01-01T00:00:00");
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertEquals("updated", second.statusByGuid.get(CABINET), "metadata_modified is content too");
+        remote.dataset(CABINET).put("tracking_summary", Map.of("total", 9, "recent", 1));
+        TestHarvestRunner.JobResult third = runner.run();
+        assertEquals("not modified", third.statusByGuid.get(CABINET));
+        assertEquals(writes + 1, catalog.writes.get());
     }
 
     @Test

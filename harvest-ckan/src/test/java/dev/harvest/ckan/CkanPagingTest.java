@@ -1,13 +1,16 @@
 package dev.harvest.ckan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.harvest.api.GatherOutcome;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,6 +21,7 @@ class CkanPagingTest {
     static final int DATASETS = 2500;
 
     MockCkan remote;
+    InMemoryCatalog catalog;
     TestHarvestRunner runner;
 
     @BeforeEach
@@ -26,8 +30,9 @@ class CkanPagingTest {
         for (int i = 0; i < DATASETS; i++) {
             remote.addDataset(String.format("id-%05d", i), "name-" + i, "org", "2020-01-01T00:00:00");
         }
-        runner = new TestHarvestRunner(new CkanHarvester(CkanHarvesterScenarioTest.fastTransport()),
-                new InMemoryCatalog(), remote.url(), "");
+        catalog = new InMemoryCatalog();
+        runner = new TestHarvestRunner(new CkanHarvester(CkanHarvesterScenarioTest.fastTransport()), catalog,
+                remote.url(), "");
     }
 
     @AfterEach
@@ -124,6 +129,73 @@ class CkanPagingTest {
         assertEquals(DATASETS, second.markedPresent.size());
         assertEquals(3, remote.requestsTo("package_search").stream().filter(r -> "id".equals(r.params().get("fl")))
                 .count());
+        assertEquals(List.of(1000, 1000, 500), second.knownGuidsAsked.stream().map(List::size).toList(),
+                "the engine is asked which ids it knows once per page");
         assertEquals(GatherOutcome.fullListing(), second.gatherOutcome);
+    }
+
+    @Test
+    void aDatasetDeletedBetweenTwoPagesDoesNotGetTheDatasetThatSlidBackDeleted() throws Exception {
+        runner.run();
+        AtomicBoolean removed = new AtomicBoolean();
+        // Just before page 2 of the id listing, a dataset of page 1 is deleted: id-01000 slides back onto page 1,
+        // which was already served, so the listing misses it although it still exists.
+        remote.scriptApplies = request -> {
+            if ("1000".equals(request.params().get("start")) && removed.compareAndSet(false, true)) {
+                remote.datasets.remove(remote.dataset("id-00010"));
+            }
+            return false;
+        };
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertTrue(removed.get());
+        assertEquals(GatherOutcome.fullListing(), second.gatherOutcome);
+        assertFalse(second.markedPresent.contains("id-01000"), "the offset listing missed it");
+        assertEquals(Map.of("id-01000", "not modified"), second.statusByGuid);
+        assertEquals("active", catalog.datasets.get("id-01000").state());
+        assertTrue(second.errorFree(), second.errorByGuid::toString);
+
+        // id-00010 was listed on page 1 before it went; the next harvest sees it gone, and the remote confirms it.
+        TestHarvestRunner.JobResult third = runner.run();
+        assertEquals(Map.of("id-00010", "deleted"), third.statusByGuid);
+        assertEquals("deleted", catalog.datasets.get("id-00010").state());
+    }
+
+    TestHarvestRunner cappedRunner(long maxResponseBytes) {
+        HttpTransport capped = HttpTransport.builder().maxAttempts(2).sleeper(delay -> { })
+                .maxResponseBytes(maxResponseBytes).build();
+        return new TestHarvestRunner(new CkanHarvester(capped), catalog, remote.url(), "");
+    }
+
+    List<String> rowsAsked() {
+        return remote.requestsTo("package_search").stream().map(r -> r.params().get("rows")).toList();
+    }
+
+    @Test
+    void aPageOverTheSizeCapIsAskedAgainWithHalfTheRows() throws Exception {
+        int datasetBytes = MockCkan.json(remote.datasets.get(DATASETS - 1)).length();
+
+        TestHarvestRunner.JobResult job = cappedRunner(300L * datasetBytes).run();
+
+        assertEquals(GatherOutcome.fullListing(), job.gatherOutcome);
+        assertTrue(job.gatherErrors.isEmpty(), job.gatherErrors::toString);
+        assertEquals(DATASETS, job.emitted.size());
+        assertEquals(List.of("1000", "500", "250"), rowsAsked().subList(0, 3));
+        assertTrue(rowsAsked().subList(3, rowsAsked().size()).stream().allMatch("250"::equals), rowsAsked()::toString);
+        assertEquals(List.of(0, 0, 0, 250, 500), starts().subList(0, 5));
+    }
+
+    @Test
+    void aPageOverTheSizeCapEvenWithTenRowsFailsTheGather() throws Exception {
+        int datasetBytes = MockCkan.json(remote.datasets.get(0)).length();
+
+        TestHarvestRunner.JobResult job = cappedRunner(5L * datasetBytes).run();
+
+        assertInstanceOf(GatherOutcome.Failed.class, job.gatherOutcome);
+        assertEquals(List.of("1000", "500", "250", "125", "62", "31", "15", "10"), rowsAsked());
+        assertTrue(job.gatherErrors.get(0).contains("is larger than the limit of"), job.gatherErrors::toString);
+        assertTrue(job.gatherErrors.get(0).contains("even with 10 rows per page"), job.gatherErrors::toString);
+        assertTrue(job.emitted.isEmpty());
     }
 }

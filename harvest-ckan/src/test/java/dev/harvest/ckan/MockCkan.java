@@ -44,34 +44,42 @@ final class MockCkan implements AutoCloseable {
     private static final Pattern ORG_INCLUDE = Pattern.compile("organization:([\\w-]+)");
     private static final Pattern GROUP_INCLUDE = Pattern.compile("groups:([\\w-]+)");
     private static final Pattern MODIFIED = Pattern.compile("metadata_modified:\\[(\\S+)Z TO \\*]");
+    private static final Pattern ID = Pattern.compile("id:\"([^\"]+)\"");
 
     /** One request as received. */
     record Recorded(String method, String path, Map<String, String> params, Map<String, String> headers,
             String body) {}
 
-    /** A canned response; {@code declaredLength} above the body length makes a truncated body. */
+    /**
+     * A canned response; {@code declaredLength} above the body length makes a truncated body; {@code trickleMillis}
+     * sends the body one byte at a time with that pause between bytes.
+     */
     record Scripted(int status, String contentType, String body, Map<String, String> headers, long delayMillis,
-            long declaredLength) {
+            long declaredLength, long trickleMillis) {
         static Scripted status(int status, String body) {
-            return new Scripted(status, "application/json", body, Map.of(), 0, -1);
+            return new Scripted(status, "application/json", body, Map.of(), 0, -1, 0);
         }
 
         Scripted withContentType(String type) {
-            return new Scripted(status, type, body, headers, delayMillis, declaredLength);
+            return new Scripted(status, type, body, headers, delayMillis, declaredLength, trickleMillis);
         }
 
         Scripted withHeader(String name, String value) {
             Map<String, String> more = new LinkedHashMap<>(headers);
             more.put(name, value);
-            return new Scripted(status, contentType, body, more, delayMillis, declaredLength);
+            return new Scripted(status, contentType, body, more, delayMillis, declaredLength, trickleMillis);
         }
 
         Scripted delayed(long millis) {
-            return new Scripted(status, contentType, body, headers, millis, declaredLength);
+            return new Scripted(status, contentType, body, headers, millis, declaredLength, trickleMillis);
         }
 
         Scripted truncatedFrom(long length) {
-            return new Scripted(status, contentType, body, headers, delayMillis, length);
+            return new Scripted(status, contentType, body, headers, delayMillis, length, trickleMillis);
+        }
+
+        Scripted trickled(long millisPerByte) {
+            return new Scripted(status, contentType, body, headers, delayMillis, declaredLength, millisPerByte);
         }
     }
 
@@ -290,6 +298,10 @@ final class MockCkan implements AutoCloseable {
     }
 
     private Predicate<Map<String, Object>> filterFor(String term) {
+        Matcher id = ID.matcher(term);
+        if (id.matches()) {
+            return d -> id.group(1).equals(d.get("id"));
+        }
         Matcher modified = MODIFIED.matcher(term);
         if (modified.matches()) {
             String since = modified.group(1);
@@ -448,7 +460,21 @@ final class MockCkan implements AutoCloseable {
         long length = response.declaredLength() >= 0 ? response.declaredLength() : bytes.length;
         exchange.sendResponseHeaders(response.status(), length == 0 ? -1 : length);
         try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes, 0, (int) Math.min(bytes.length, length));
+            int end = (int) Math.min(bytes.length, length);
+            if (response.trickleMillis() > 0) {
+                for (int i = 0; i < end; i++) {
+                    out.write(bytes[i]);
+                    out.flush();
+                    try {
+                        Thread.sleep(response.trickleMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            } else {
+                out.write(bytes, 0, end);
+            }
             out.flush();
         } catch (IOException clientGone) {
             // The client may hang up on a truncated or oversize body.

@@ -27,8 +27,8 @@ import java.util.UUID;
 
 /**
  * Drives a harvester through gather, fetch and import the way the engine does (current objects, previous object,
- * last error-free job, deletions after a full listing with a deletion guard), so the harvester can be tested
- * without harvest-core.
+ * last error-free job, known guids, fetched content, deletions after a full listing with a deletion guard and
+ * {@code confirmVanished}), so the harvester can be tested without harvest-core.
  */
 final class TestHarvestRunner {
 
@@ -44,6 +44,8 @@ final class TestHarvestRunner {
         final Map<String, String> statusByGuid = new LinkedHashMap<>();
         final Map<String, ImportOutcome> outcomeByGuid = new LinkedHashMap<>();
         final Map<String, String> errorByGuid = new LinkedHashMap<>();
+        /** The guid lists passed to knownGuids, one per call. */
+        final List<List<String>> knownGuidsAsked = new ArrayList<>();
 
         JobResult(HarvestJob job) {
             this.job = job;
@@ -122,6 +124,12 @@ final class TestHarvestRunner {
             }
             @Override public void markPresent(String guid) { result.markedPresent.add(guid); }
             @Override public void gatherError(String message) { result.gatherErrors.add(message); }
+            @Override public Set<String> knownGuids(java.util.Collection<String> guids) {
+                result.knownGuidsAsked.add(List.copyOf(guids));
+                Set<String> known = new HashSet<>(guids);
+                known.retainAll(currentByGuid.keySet());
+                return known;
+            }
             @Override public long emittedCount() { return byGuid.size(); }
         };
         try {
@@ -131,22 +139,39 @@ final class TestHarvestRunner {
         }
     }
 
-    private void importOne(HarvestJob job, NewHarvestObject emitted, JobResult result) throws Exception {
-        HarvestObject previous = currentByGuid.get(emitted.guid());
-        HarvestObject object = new HarvestObject(UUID.randomUUID().toString(), emitted.guid(), job.id(), source.id(),
-                emitted.content(), emitted.metadataModified(), previous == null ? null : previous.packageId(),
-                emitted.extras());
-        FetchOutcome fetched = harvester.fetch(new FetchContext() {
+    private FetchContext fetchContext(HarvestJob job, HarvestObject object, JobResult result) {
+        return new FetchContext() {
             @Override public HarvestSource source() { return source; }
             @Override public HarvestJob job() { return job; }
             @Override public HarvestObject object() { return object; }
             @Override public Settings settings() { return TestHarvestRunner.this.settings(); }
-            @Override public void recordError(String message) { result.errorByGuid.put(emitted.guid(), message); }
-        });
-        if (!(fetched instanceof FetchOutcome.Proceed)) {
+            @Override public void recordError(String message) { result.errorByGuid.put(object.guid(), message); }
+        };
+    }
+
+    private void importOne(HarvestJob job, NewHarvestObject emitted, JobResult result) throws Exception {
+        HarvestObject previous = currentByGuid.get(emitted.guid());
+        HarvestObject gathered = new HarvestObject(UUID.randomUUID().toString(), emitted.guid(), job.id(),
+                source.id(), emitted.content(), emitted.metadataModified(),
+                previous == null ? null : previous.packageId(), emitted.extras());
+        FetchOutcome fetched;
+        try {
+            fetched = harvester.fetch(fetchContext(job, gathered, result));
+        } catch (Exception e) {
+            fetched = FetchOutcome.failed(String.valueOf(e));
+        }
+        if (fetched instanceof FetchOutcome.Failed failed) {
+            result.errorByGuid.put(emitted.guid(), failed.message());
+            result.statusByGuid.put(emitted.guid(), "errored");
+            return;
+        }
+        if (!(fetched instanceof FetchOutcome.Proceed proceed)) {
             result.statusByGuid.put(emitted.guid(), "not modified");
             return;
         }
+        HarvestObject object = proceed.content() == null ? gathered
+                : new HarvestObject(gathered.id(), gathered.guid(), gathered.jobId(), gathered.sourceId(),
+                        proceed.content(), gathered.metadataModified(), gathered.packageId(), gathered.extras());
         ImportOutcome outcome;
         try {
             outcome = harvester.importObject(new ImportContext() {
@@ -199,6 +224,21 @@ final class TestHarvestRunner {
             return;
         }
         for (String guid : vanished) {
+            HarvestObject current = currentByGuid.get(guid);
+            HarvestObject deletion = new HarvestObject(UUID.randomUUID().toString(), guid, result.job.id(),
+                    source.id(), null, null, current.packageId(), Map.of());
+            boolean confirmed;
+            try {
+                confirmed = harvester.confirmVanished(fetchContext(result.job, deletion, result));
+            } catch (Exception e) {
+                result.errorByGuid.put(guid, String.valueOf(e));
+                result.statusByGuid.put(guid, "errored");
+                continue;
+            }
+            if (!confirmed) {
+                result.statusByGuid.put(guid, "not modified");
+                continue;
+            }
             catalog.deleteDataset(currentByGuid.remove(guid).packageId());
             result.statusByGuid.put(guid, "deleted");
         }

@@ -47,6 +47,10 @@ public final class CkanCatalog implements Catalog {
     /** Site key: the longest one request may take in all, in seconds (default 300). */
     public static final String CALL_TIMEOUT_KEY = "harvest.catalog.ckan.call_timeout";
 
+    /** Every site key this catalog reads, for configuration checks. */
+    public static final java.util.Set<String> SETTING_KEYS =
+            java.util.Set.of(URL_KEY, API_KEY_KEY, CONNECT_TIMEOUT_KEY, READ_TIMEOUT_KEY, CALL_TIMEOUT_KEY);
+
     private final CkanApi api;
 
     /**

@@ -13,8 +13,7 @@ import java.util.Set;
 final class CatalogSelection {
 
     /** The keys of the catalogs the CLI can wire. */
-    static final Set<String> SETTING_KEYS = Set.of(CkanCatalog.URL_KEY, CkanCatalog.API_KEY_KEY,
-            CkanCatalog.CONNECT_TIMEOUT_KEY, CkanCatalog.READ_TIMEOUT_KEY);
+    static final Set<String> SETTING_KEYS = CkanCatalog.SETTING_KEYS;
 
     private CatalogSelection() {}
 

@@ -460,18 +460,18 @@ class HarvestEngineTest {
     @EnumSource(Kind.class)
     void aSlowImportKeepsItsObjectBecauseItsLeaseIsExtended(Kind kind) throws Exception {
         queue = new InMemoryHarvestQueue("engine-test");
-        harvest = Harvest.builder(TestDatabases.config(kind, Map.of("harvest.object_lease_seconds", "1")))
+        harvest = Harvest.builder(TestDatabases.config(kind, Map.of("harvest.object_lease_seconds", "2")))
                 .discoverHarvesters(false).harvester(new ScriptedHarvester()).queue(queue)
                 .clock(java.time.Clock.systemUTC()).build();
-        source("{\"guids\": [\"a\"], \"import_delay_ms\": 2500}");
+        source("{\"guids\": [\"a\"], \"import_delay_ms\": 4000}");
         HarvestJob job = harvest.createJob("src", true);
         drain(QueueName.GATHER);
         String objectId = harvest.store().objectsOfJob(job.id(), false, 10).get(0).id();
 
         Thread slowWorker = new Thread(() -> harvest.engine().fetchMessage(objectId));
         slowWorker.start();
-        Thread.sleep(1700); // past the 1 s lease: only the heartbeat keeps the object with the slow worker
-        Optional<ObjectClaim> intruder = harvest.store().claimObject(objectId, Duration.ofSeconds(1));
+        Thread.sleep(2800); // past the 2 s lease: only the heartbeat keeps the object with the slow worker
+        Optional<ObjectClaim> intruder = harvest.store().claimObject(objectId, Duration.ofSeconds(2));
         slowWorker.join(10_000);
 
         assertTrue(intruder.isEmpty(), "a second worker took over an object whose worker was alive");

@@ -76,12 +76,8 @@ public final class HarvesterCommand implements Runnable {
         commandLine.setExecutionExceptionHandler((exception, cmd, parseResult) -> {
             PrintWriter errors = cmd.getErr();
             if (exception instanceof HarvestException harvest && !harvest.fieldErrors().isEmpty()) {
-                errors.println("Validation error:");
-                for (Map.Entry<String, List<String>> field : harvest.fieldErrors().entrySet()) {
-                    for (String message : field.getValue()) {
-                        errors.println("\t" + field.getKey() + ": " + message);
-                    }
-                }
+                // one line, e.g. "Validation error: config: Error parsing the configuration options: ..."
+                errors.println(harvest.getMessage());
             } else if (exception instanceof HarvestException || exception instanceof ConfigException
                     || exception instanceof DatabaseUnavailableException) {
                 errors.println("Error: " + exception.getMessage());

@@ -94,21 +94,29 @@ class HarvesterCommandTest {
         Result notJson = harvester("source", "bad-config", "http://remote.example.org", "scripted", "t", "true", "",
                 "MANUAL", "{not json");
         assertEquals(1, notJson.code());
-        assertTrue(notJson.err().startsWith("Validation error:\n\tconfig: Error parsing the configuration options:"
+        assertTrue(notJson.err().startsWith("Validation error: config: Error parsing the configuration options:"
                 + " config is not JSON"), notJson.err());
 
         Result rejected = harvester("source", "bad-guids", "http://remote.example.org", "scripted", "t", "true", "",
                 "MANUAL", "{\"guids\": \"x\"}");
-        assertEquals("Validation error:\n\tconfig: Error parsing the configuration options: guids must be a list\n",
+        assertEquals("Validation error: config: Error parsing the configuration options: guids must be a list\n",
                 rejected.err());
 
         Result unknownType = harvester("source", "bad-type", "http://remote.example.org", "nope");
-        assertTrue(unknownType.err().contains("\tsource_type: Unknown harvester type: nope. Registered types: ["),
-                unknownType.err());
+        assertTrue(unknownType.err().contains(
+                "Validation error: source_type: Unknown harvester type: nope. Registered types: ["), unknownType.err());
 
         Result badFrequency = harvester("source", "bad-freq", "http://remote.example.org", "scripted", "t", "true", "",
                 "ANNUALLY");
-        assertTrue(badFrequency.err().contains("\tfrequency: Frequency ANNUALLY not recognised"), badFrequency.err());
+        assertEquals(1, badFrequency.err().lines().count(), "one line: " + badFrequency.err());
+
+        Result several = harvester("source", "Bad Name", "not-a-url", "scripted");
+        assertEquals(1, several.code());
+        assertTrue(several.err().startsWith("Validation error: name: Must be purely lowercase"), several.err());
+        assertTrue(several.err().contains("; url: Must be an http:// or https:// URL, not 'not-a-url'"), several.err());
+        assertEquals(1, several.err().lines().count(), "one line: " + several.err());
+        assertTrue(badFrequency.err().contains("Validation error: frequency: Frequency ANNUALLY not recognised"),
+                badFrequency.err());
         assertFalse(harvester("sources", "all").out().contains("bad-"), "no invalid source was stored");
     }
 
@@ -117,8 +125,8 @@ class HarvesterCommandTest {
         assertOk(harvester("source", "first", "http://remote.example.org/", "scripted"));
         Result second = harvester("source", "second", "http://remote.example.org", "scripted");
         assertEquals(1, second.code());
-        assertTrue(second.err().contains("\turl: There already is a Harvest Source for this URL (& config):"
-                + " url=http://remote.example.org config="), second.err());
+        assertTrue(second.err().contains("Validation error: url: There already is a Harvest Source for this URL"
+                + " (& config): url=http://remote.example.org config="), second.err());
         assertOk(harvester("source", "third", "http://remote.example.org", "scripted", "t", "true", "", "MANUAL",
                 "{\"guids\": []}"));
     }

@@ -25,8 +25,20 @@ public class HarvestException extends RuntimeException {
      * @param fieldErrors messages per field
      */
     public HarvestException(Map<String, List<String>> fieldErrors) {
-        super("Validation error: " + fieldErrors);
+        super(describe(fieldErrors));
         this.fieldErrors = new LinkedHashMap<>(fieldErrors);
+    }
+
+    private static String describe(Map<String, List<String>> fieldErrors) {
+        StringBuilder message = new StringBuilder("Validation error: ");
+        String separator = "";
+        for (Map.Entry<String, List<String>> field : fieldErrors.entrySet()) {
+            for (String error : field.getValue()) {
+                message.append(separator).append(field.getKey()).append(": ").append(error);
+                separator = "; ";
+            }
+        }
+        return message.toString();
     }
 
     /** @return messages per field; empty unless this is a validation failure */

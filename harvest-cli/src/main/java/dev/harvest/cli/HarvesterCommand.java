@@ -82,8 +82,11 @@ public final class HarvesterCommand implements Runnable {
                     || exception instanceof DatabaseUnavailableException) {
                 errors.println("Error: " + exception.getMessage());
             } else {
-                errors.println("Error: " + exception);
-                exception.printStackTrace(errors);
+                // still one line; the stack trace goes to the log at debug level (HARVEST_LOG_LEVEL=DEBUG)
+                String message = exception.getMessage();
+                errors.println("Error: " + (message == null || message.isBlank()
+                        ? exception.getClass().getSimpleName() : message.lines().findFirst().orElse(message)));
+                org.slf4j.LoggerFactory.getLogger(HarvesterCommand.class).debug("harvester failed", exception);
             }
             errors.flush();
             return 1;

@@ -17,7 +17,6 @@ import liquibase.exception.LiquibaseException;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import org.hibernate.Session;
 import org.hibernate.SessionFactory;
-import org.hibernate.StatelessSession;
 import org.hibernate.cfg.AvailableSettings;
 import org.hibernate.cfg.Configuration;
 
@@ -136,17 +135,6 @@ public final class HarvestDatabase implements AutoCloseable {
      */
     public <T> T inTransaction(Function<Session, T> work) {
         return sessionFactory.fromTransaction(work);
-    }
-
-    /**
-     * Runs bulk work in one transaction on a stateless session (no first-level cache: for batches).
-     *
-     * @param work the work
-     * @param <T> its result type
-     * @return its result
-     */
-    public <T> T inStatelessTransaction(Function<StatelessSession, T> work) {
-        return sessionFactory.fromStatelessTransaction(work);
     }
 
     /** @return whether this is PostgreSQL (else H2) */

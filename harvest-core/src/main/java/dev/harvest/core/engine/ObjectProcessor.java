@@ -96,26 +96,24 @@ final class ObjectProcessor {
 
     private Result processClaimed(ObjectClaim claim, HarvestObject object, boolean forceImport) {
         String objectId = object.id();
-        {
-            if (claim.deliveries() > retryLimit) {
-                String message = "Too many consecutive retries for object " + objectId + " (" + (claim.deliveries() - 1)
-                        + " attempts did not finish)";
-                LOG.warn(message);
-                return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false,
-                        List.<String[]>of(error(message, "Fetch")), true);
-            }
-            HarvestSource source = claim.source();
-            Optional<Harvester> found = harvesters.find(source.type());
-            if (found.isEmpty()) {
-                return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false,
-                        List.<String[]>of(error("System error - No harvester could be found for source type " + source.type(),
-                                "Fetch")), true);
-            }
-            if (claim.deletion()) {
-                return delete(claim, object, found.get());
-            }
-            return fetchAndImport(claim, found.get(), source, claim.job(), forceImport);
+        if (claim.deliveries() > retryLimit) {
+            String message = "Too many consecutive retries for object " + objectId + " (" + (claim.deliveries() - 1)
+                    + " attempts did not finish)";
+            LOG.warn(message);
+            return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false,
+                    List.<String[]>of(error(message, "Fetch")), true);
         }
+        HarvestSource source = claim.source();
+        Optional<Harvester> found = harvesters.find(source.type());
+        if (found.isEmpty()) {
+            return end(claim, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false,
+                    List.<String[]>of(error("System error - No harvester could be found for source type " + source.type(),
+                            "Fetch")), true);
+        }
+        if (claim.deletion()) {
+            return delete(claim, object, found.get());
+        }
+        return fetchAndImport(claim, found.get(), source, claim.job(), forceImport);
     }
 
     private void finishJob(String jobId) {

@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.hibernate.Session;
-import org.hibernate.StatelessSession;
 
 /**
  * Every read and write of the harvest tables. Each state change is a guarded compare-and-set (an {@code UPDATE}
@@ -600,73 +599,48 @@ public final class HarvestStore {
 
     private List<String> insertBatch(Session session, HarvestJob job, Collection<NewHarvestObject> batch,
             LocalDateTime now) {
-        {
-            List<String> ids = new ArrayList<>(batch.size());
-            // plain JDBC batches: one round trip per batch instead of one per row
-            session.doWork(connection -> {
-                Timestamp gathered = Timestamp.valueOf(now);
-                try (PreparedStatement objects = connection.prepareStatement(
-                                "insert into harvest_object (id, guid, current, gathered, content, state,"
-                                        + " metadata_modified_date, retry_times, harvest_job_id, harvest_source_id,"
-                                        + " queued_at) values (?, ?, false, ?, ?, 'WAITING', ?, 0, ?, ?, ?)");
-                        PreparedStatement extras = connection.prepareStatement(
-                                "insert into harvest_object_extra (id, harvest_object_id, key, value)"
-                                        + " values (?, ?, ?, ?)")) {
-                    boolean anyExtra = false;
-                    for (NewHarvestObject gatheredObject : batch) {
-                        String id = newId();
-                        objects.setString(1, id);
-                        objects.setString(2, gatheredObject.guid());
-                        objects.setTimestamp(3, gathered);
-                        objects.setString(4, gatheredObject.content());
-                        objects.setTimestamp(5, gatheredObject.metadataModified() == null ? null
-                                : Timestamp.valueOf(LocalDateTime.ofInstant(gatheredObject.metadataModified(),
-                                        ZoneOffset.UTC)));
-                        objects.setString(6, job.id());
-                        objects.setString(7, job.sourceId());
-                        objects.setTimestamp(8, gathered);
-                        objects.addBatch();
-                        ids.add(id);
-                        for (Map.Entry<String, String> extra : gatheredObject.extras().entrySet()) {
-                            extras.setString(1, newId());
-                            extras.setString(2, id);
-                            extras.setString(3, extra.getKey());
-                            extras.setString(4, extra.getValue());
-                            extras.addBatch();
-                            anyExtra = true;
-                        }
-                    }
-                    objects.executeBatch();
-                    if (anyExtra) {
-                        extras.executeBatch();
+        List<String> ids = new ArrayList<>(batch.size());
+        // plain JDBC batches: one round trip per batch instead of one per row
+        session.doWork(connection -> {
+            Timestamp gathered = Timestamp.valueOf(now);
+            try (PreparedStatement objects = connection.prepareStatement(
+                            "insert into harvest_object (id, guid, current, gathered, content, state,"
+                                    + " metadata_modified_date, retry_times, harvest_job_id, harvest_source_id,"
+                                    + " queued_at) values (?, ?, false, ?, ?, 'WAITING', ?, 0, ?, ?, ?)");
+                    PreparedStatement extras = connection.prepareStatement(
+                            "insert into harvest_object_extra (id, harvest_object_id, key, value)"
+                                    + " values (?, ?, ?, ?)")) {
+                boolean anyExtra = false;
+                for (NewHarvestObject gatheredObject : batch) {
+                    String id = newId();
+                    objects.setString(1, id);
+                    objects.setString(2, gatheredObject.guid());
+                    objects.setTimestamp(3, gathered);
+                    objects.setString(4, gatheredObject.content());
+                    objects.setTimestamp(5, gatheredObject.metadataModified() == null ? null
+                            : Timestamp.valueOf(LocalDateTime.ofInstant(gatheredObject.metadataModified(),
+                                    ZoneOffset.UTC)));
+                    objects.setString(6, job.id());
+                    objects.setString(7, job.sourceId());
+                    objects.setTimestamp(8, gathered);
+                    objects.addBatch();
+                    ids.add(id);
+                    for (Map.Entry<String, String> extra : gatheredObject.extras().entrySet()) {
+                        extras.setString(1, newId());
+                        extras.setString(2, id);
+                        extras.setString(3, extra.getKey());
+                        extras.setString(4, extra.getValue());
+                        extras.addBatch();
+                        anyExtra = true;
                     }
                 }
-            });
-            return ids;
-        }
-    }
-
-    private ObjectEntity newObject(HarvestJob job, String guid, LocalDateTime now) {
-        ObjectEntity object = new ObjectEntity();
-        object.id = newId();
-        object.guid = guid;
-        object.current = false;
-        object.gathered = now;
-        object.state = ObjectState.WAITING.name();
-        object.retryTimes = 0;
-        object.jobId = job.id();
-        object.sourceId = job.sourceId();
-        object.queuedAt = now;
-        return object;
-    }
-
-    private static void insertExtra(StatelessSession session, String objectId, String key, String value) {
-        ObjectExtraEntity extra = new ObjectExtraEntity();
-        extra.id = newId();
-        extra.objectId = objectId;
-        extra.key = key;
-        extra.value = value;
-        session.insert(extra);
+                objects.executeBatch();
+                if (anyExtra) {
+                    extras.executeBatch();
+                }
+            }
+        });
+        return ids;
     }
 
     /** Records guids a gather saw without creating objects for them ({@code markPresent}). */
@@ -738,28 +712,19 @@ public final class HarvestStore {
     public long createDeletionObjects(HarvestJob job, int batchSize, Consumer<List<String>> publish) {
         long created = 0;
         while (true) {
-            List<Object[]> candidates = database.inTransaction(session -> session.createNativeQuery(
-                            "select o.guid, max(o.package_id) " + vanishedFrom() + " group by o.guid order by o.guid",
-                            Object[].class)
+            List<String> guids = database.inTransaction(session -> session.createNativeQuery(
+                            "select distinct o.guid " + vanishedFrom() + " order by o.guid", String.class)
                     .setParameter("s", job.sourceId())
                     .setParameter("j", job.id())
                     .setMaxResults(batchSize)
                     .getResultList());
-            if (candidates.isEmpty()) {
+            if (guids.isEmpty()) {
                 return created;
             }
-            LocalDateTime now = now();
-            List<String> ids = database.inStatelessTransaction(session -> {
-                List<String> batchIds = new ArrayList<>();
-                for (Object[] candidate : candidates) {
-                    ObjectEntity object = newObject(job, (String) candidate[0], now);
-                    object.packageId = (String) candidate[1];
-                    session.insert(object);
-                    insertExtra(session, object.id, DELETE_EXTRA_KEY, DELETE_EXTRA_VALUE);
-                    batchIds.add(object.id);
-                }
-                return batchIds;
-            });
+            // the claim of each object looks up the dataset that the guid's current object points at
+            List<String> ids = insertObjects(job, guids.stream()
+                    .map(guid -> new NewHarvestObject(guid, null, null, Map.of(DELETE_EXTRA_KEY, DELETE_EXTRA_VALUE)))
+                    .toList());
             created += ids.size();
             publish.accept(ids);
         }

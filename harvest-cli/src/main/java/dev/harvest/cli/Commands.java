@@ -53,8 +53,8 @@ final class Commands {
             return spec.commandLine().getOut();
         }
 
-        ClassLoader pluginClassLoader() {
-            Path dir = parent.pluginsDir;
+        /** The class loader of the jars in the plugins folder, or the application's when there is none. */
+        static ClassLoader pluginClassLoader(Path dir) {
             if (dir == null || !Files.isDirectory(dir)) {
                 return HarvesterCommand.class.getClassLoader();
             }
@@ -71,21 +71,22 @@ final class Commands {
             return new URLClassLoader(jars.toArray(URL[]::new), HarvesterCommand.class.getClassLoader());
         }
 
-        HarvestConfig config(ClassLoader classLoader) {
-            if (parent.config == null) {
+        /** The configuration file's settings, or the embedded default without one. */
+        static HarvestConfig config(Path file, ClassLoader classLoader) {
+            if (file == null) {
                 return HarvestConfig.embedded(Path.of("harvest-data"));
             }
-            if (!Files.isRegularFile(parent.config)) {
-                throw new HarvestException("Configuration file " + parent.config + " does not exist");
+            if (!Files.isRegularFile(file)) {
+                throw new HarvestException("Configuration file " + file + " does not exist");
             }
             Set<String> pluginKeys = new java.util.TreeSet<>(Harvest.pluginSettingKeys(classLoader));
             pluginKeys.addAll(CatalogSelection.SETTING_KEYS);
-            return HarvestConfig.load(parent.config, pluginKeys);
+            return HarvestConfig.load(file, pluginKeys);
         }
 
         Harvest openHarvest() {
-            ClassLoader classLoader = pluginClassLoader();
-            HarvestConfig config = config(classLoader);
+            ClassLoader classLoader = pluginClassLoader(parent.pluginsDir);
+            HarvestConfig config = config(parent.config, classLoader);
             Harvest.Builder builder = Harvest.builder(config).classLoader(classLoader);
             CatalogSelection.apply(config, builder);
             return builder.build();
@@ -155,15 +156,8 @@ final class Commands {
 
         @Override
         public Integer call() {
-            HarvestCommand helper = new HarvestCommand() {
-                @Override
-                Integer run(Harvest harvest) {
-                    return 0;
-                }
-            };
-            helper.parent = parent;
-            ClassLoader classLoader = helper.pluginClassLoader();
-            HarvestConfig config = helper.config(classLoader);
+            HarvestConfig config = HarvestCommand.config(parent.config,
+                    HarvestCommand.pluginClassLoader(parent.pluginsDir));
             HarvestDatabase.initialise(config);
             spec.commandLine().getOut().println("DB tables created");
             return 0;

@@ -56,12 +56,11 @@ public final class DatabaseLogAppender extends AppenderBase<ILoggingEvent> {
         if (scope < 0 || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return () -> {};
         }
+        Level threshold = level(config.get("ckan.harvest.log_level", "debug"));
         DatabaseLogAppender appender = new DatabaseLogAppender(dataSource, Clock.systemUTC());
         appender.setContext(context);
         appender.setName("harvest_log");
         appender.addFilter(new ch.qos.logback.core.filter.Filter<>() {
-            private final Level threshold = level(config.get("ckan.harvest.log_level", "debug"));
-
             @Override
             public ch.qos.logback.core.spi.FilterReply decide(ILoggingEvent event) {
                 return event.getLevel().isGreaterOrEqual(threshold)
@@ -74,7 +73,6 @@ public final class DatabaseLogAppender extends AppenderBase<ILoggingEvent> {
             Logger logger = context.getLogger(name);
             logger.addAppender(appender);
             attached.add(logger);
-            Level threshold = level(config.get("ckan.harvest.log_level", "debug"));
             if (logger.getEffectiveLevel().isGreaterOrEqual(Level.INFO) && threshold.toInt() < Level.INFO_INT) {
                 logger.setLevel(threshold);
             }

@@ -66,6 +66,23 @@ public interface Harvester {
     GatherOutcome gather(GatherContext context) throws Exception;
 
     /**
+     * Whether the engine may finish a gathered record as {@code not modified} during the gather, with no fetch and no
+     * import, when it is exactly what the source's current object for the same guid was gathered as: the same
+     * content, the same extras and the same source configuration. This is what makes a re-harvest of an unchanged
+     * remote cost almost nothing.
+     *
+     * <p>Records gathered without content (the fetch stage gets it) are never finished this way. The default allows
+     * it; a harvester returns false where an import may differ although the record did not change, for example when
+     * the source is configured to re-import everything.
+     *
+     * @param source the source being gathered
+     * @return true to let the engine finish unchanged records at gather time
+     */
+    default boolean skipsUnchangedRecords(HarvestSource source) {
+        return true;
+    }
+
+    /**
      * Confirms, before the engine deletes it, that a record which a full listing no longer contained is really gone
      * from the remote. A listing taken while the remote changes can miss a record that still exists (offset paging
      * shifts when another record is removed mid-way); a harvester that can look up a single record should do so.

@@ -8,7 +8,7 @@ import dev.harvest.core.Harvest;
 import dev.harvest.core.HarvestException;
 import dev.harvest.core.JobReport;
 import dev.harvest.core.SourceRequest;
-import dev.harvest.core.store.HarvestStore.ObjectSummary;
+import dev.harvest.core.store.HarvestQueries.ObjectSummary;
 import dev.harvest.core.testing.TestDatabases;
 import java.util.Map;
 import java.util.stream.Collectors;

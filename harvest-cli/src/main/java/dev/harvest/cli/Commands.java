@@ -12,7 +12,7 @@ import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.db.HarvestDatabase;
 import dev.harvest.core.engine.ConsumerRunner;
 import dev.harvest.core.engine.Engine;
-import dev.harvest.core.store.HarvestStore.ObjectSummary;
+import dev.harvest.core.store.HarvestQueries.ObjectSummary;
 import dev.harvest.core.store.JobStats;
 import dev.harvest.core.store.JobStatus;
 import java.io.IOException;
@@ -109,18 +109,18 @@ final class Commands {
             out.println("\ttype: " + source.type());
             out.println("\tactive: " + (source.active() ? "True" : "False"));
             out.println("\tfrequency: " + source.frequency());
-            out.println("\tjobs: " + harvest.store().jobCount(source.id()));
+            out.println("\tjobs: " + harvest.queries().jobCount(source.id()));
             out.println();
         }
 
         void printJob(Harvest harvest, HarvestJob job) {
             PrintWriter out = out();
-            long objects = harvest.store().objectStateCounts(job.id()).values().stream().mapToLong(Long::longValue).sum();
+            long objects = harvest.queries().objectStateCounts(job.id()).values().stream().mapToLong(Long::longValue).sum();
             out.println("\tJob id: " + job.id());
             out.println("\t\tstatus: " + job.status());
             out.println("\t\tsource: " + job.sourceId());
             out.println("\t\tobjects: " + objects);
-            out.println("\t\tgather_errors: " + harvest.store().gatherErrors(job.id()).size());
+            out.println("\t\tgather_errors: " + harvest.queries().gatherErrors(job.id()).size());
         }
 
         void printReport(JobReport report) {
@@ -262,7 +262,7 @@ final class Commands {
                 out().println("Cleared job history of harvest source: " + source);
                 return 0;
             }
-            List<HarvestSource> sources = harvest.store().listSources(true, Integer.MAX_VALUE);
+            List<HarvestSource> sources = harvest.queries().listSources(true, Integer.MAX_VALUE);
             sources.forEach(s -> harvest.clearSourceHistory(s.id()));
             out().println("Cleared job history for all harvest sources: " + sources.size() + " source(s)");
             return 0;
@@ -278,7 +278,7 @@ final class Commands {
         Integer run(Harvest harvest) {
             HarvestJob job = harvest.createJob(source, true);
             printJob(harvest, job);
-            long pending = harvest.store().listJobs(null, JobStatus.RUNNING).size();
+            long pending = harvest.queries().listJobs(null, JobStatus.RUNNING).size();
             out().println("There are " + pending + " running harvest jobs");
             return 0;
         }
@@ -316,8 +316,8 @@ final class Commands {
 
         @Override
         Integer run(Harvest harvest) {
-            String jobId = harvest.store().findSource(target)
-                    .flatMap(source -> harvest.store().latestJob(source.id()))
+            String jobId = harvest.queries().findSource(target)
+                    .flatMap(source -> harvest.queries().latestJob(source.id()))
                     .map(HarvestJob::id)
                     .orElse(target);
             printReport(harvest.report(jobId));
@@ -346,18 +346,16 @@ final class Commands {
         }
 
         private void drainInProcess(Harvest harvest) throws InterruptedException {
-            List<HarvestJob> running = harvest.store().listJobs(null, JobStatus.RUNNING);
+            List<HarvestJob> running = harvest.queries().listJobs(null, JobStatus.RUNNING);
             if (running.isEmpty()) {
                 return;
             }
-            ConsumerRunner gather = new ConsumerRunner(harvest.queue(), QueueName.GATHER,
-                    harvest.engine().handlerFor(QueueName.GATHER), 1);
-            ConsumerRunner fetch = new ConsumerRunner(harvest.queue(), QueueName.FETCH,
-                    harvest.engine().handlerFor(QueueName.FETCH), threads);
+            ConsumerRunner gather = harvest.engine().consumer(harvest.queue(), QueueName.GATHER, 1);
+            ConsumerRunner fetch = harvest.engine().consumer(harvest.queue(), QueueName.FETCH, threads);
             gather.start();
             fetch.start();
             try {
-                while (running.stream().anyMatch(job -> harvest.store().findJob(job.id())
+                while (running.stream().anyMatch(job -> harvest.queries().findJob(job.id())
                         .map(j -> j.status().equals("Running")).orElse(false))) {
                     Thread.sleep(200);
                     if (gather.idlePolls() > 3 && fetch.idlePolls() > 3 * threads) {
@@ -416,8 +414,7 @@ final class Commands {
             }
             int workers = threads != null ? threads
                     : Integer.parseInt(harvest.settings().get("harvest.consumer.threads", "4"));
-            ConsumerRunner runner = new ConsumerRunner(harvest.queue(), queueName(),
-                    harvest.engine().handlerFor(queueName()), workers);
+            ConsumerRunner runner = harvest.engine().consumer(harvest.queue(), queueName(), workers);
             Thread hook = new Thread(() -> {
                 runner.stop();
                 harvest.close();

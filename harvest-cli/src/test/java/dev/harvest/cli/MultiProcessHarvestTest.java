@@ -166,11 +166,11 @@ class MultiProcessHarvestTest {
         Instant deadline = Instant.now().plus(DEADLINE);
         Instant nextRun = Instant.now();
         while (true) {
-            HarvestJob current = harvest.store().findJob(job.id()).orElseThrow();
+            HarvestJob current = harvest.queries().findJob(job.id()).orElseThrow();
             if (!current.status().equals("Running")) {
                 return current;
             }
-            long completed = harvest.store().jobStats(job.id()).count("added");
+            long completed = harvest.queries().jobStats(job.id()).count("added");
             duringHarvest.accept(completed);
             if (Instant.now().isAfter(nextRun)) {
                 harvest.run();
@@ -187,14 +187,14 @@ class MultiProcessHarvestTest {
     private void assertEveryObjectImportedExactlyOnce(HarvestJob job) throws Exception {
         assertEquals("Finished", job.status());
         JobReport report = harvest.report(job.id());
-        assertEquals(Map.of("COMPLETE", (long) OBJECTS), harvest.store().objectStateCounts(job.id()),
+        assertEquals(Map.of("COMPLETE", (long) OBJECTS), harvest.queries().objectStateCounts(job.id()),
                 () -> "objects with errors: " + report.objectsWithErrors());
         // an object whose worker died after writing its dataset is re-imported by the next worker, which finds the
         // dataset and reports it updated or not modified rather than added
         assertEquals(OBJECTS, report.stats().count("added") + report.stats().count("updated")
                 + report.stats().count("not modified"));
         assertEquals(0, report.stats().count("errored"));
-        try (Connection connection = harvest.store().database().dataSource().getConnection();
+        try (Connection connection = harvest.stores().database().dataSource().getConnection();
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("select name from catalog_dataset")) {
             Set<String> names = new HashSet<>();

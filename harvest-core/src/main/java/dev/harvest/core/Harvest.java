@@ -18,9 +18,12 @@ import dev.harvest.core.db.HarvestDatabase;
 import dev.harvest.core.engine.Engine;
 import dev.harvest.core.engine.HarvesterRegistry;
 import dev.harvest.core.store.CatalogStore;
-import dev.harvest.core.store.HarvestStore;
+import dev.harvest.core.store.Entities;
+import dev.harvest.core.store.HarvestQueries;
 import dev.harvest.core.store.JobStatus;
+import dev.harvest.core.store.JobStore.JobCreation;
 import dev.harvest.core.store.SourceUrls;
+import dev.harvest.core.store.Stores;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,22 +52,24 @@ public final class Harvest implements AutoCloseable {
 
     private final HarvestConfig config;
     private final HarvestDatabase database;
-    private final HarvestStore store;
+    private final Stores stores;
     private final HarvesterRegistry harvesters;
     private final Catalog catalog;
     private final QueueHolder queue;
     private final Engine engine;
     private Runnable databaseLog = () -> {};
 
-    private Harvest(HarvestConfig config, HarvestDatabase database, HarvestStore store, HarvesterRegistry harvesters,
+    private Harvest(HarvestConfig config, HarvestDatabase database, Stores stores, HarvesterRegistry harvesters,
             Catalog catalog, QueueHolder queue, Clock clock) {
         this.config = config;
         this.database = database;
-        this.store = store;
+        this.stores = stores;
         this.harvesters = harvesters;
         this.catalog = catalog;
         this.queue = queue;
-        this.engine = new Engine(config, store, harvesters, catalog, queue::get, clock);
+        // the embedded catalog writes through the harvest transaction: a dataset and its object commit together
+        this.engine = new Engine(config, stores, harvesters, catalog, catalog instanceof EmbeddedCatalog, queue::get,
+                clock);
     }
 
     /**
@@ -109,9 +114,14 @@ public final class Harvest implements AutoCloseable {
         return harvesters;
     }
 
-    /** @return the store, for reports and tests */
-    public HarvestStore store() {
-        return store;
+    /** @return the read side: sources, jobs, statistics, objects and errors */
+    public HarvestQueries queries() {
+        return stores.queries();
+    }
+
+    /** @return the stores, for tests and tools that need a transition directly */
+    public Stores stores() {
+        return stores;
     }
 
     /** @return the engine's stages and periodic tasks */
@@ -139,7 +149,7 @@ public final class Harvest implements AutoCloseable {
         } else if (!name.matches("[a-z0-9_-]{2,100}")) {
             add(errors, "name", "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"
                     + " (2 to 100 characters)");
-        } else if (store.findSource(name).isPresent()) {
+        } else if (stores.sources().findSource(name).isPresent()) {
             add(errors, "name", "That URL is already in use.");
         }
         if (url.isEmpty()) {
@@ -171,7 +181,7 @@ public final class Harvest implements AutoCloseable {
         }
         if (!url.isEmpty() && !errors.containsKey("config")) {
             String normalised = SourceUrls.normalise(url);
-            if (store.findSourceWithUrlAndConfig(normalised, config).isPresent()) {
+            if (stores.sources().findSourceWithUrlAndConfig(normalised, config).isPresent()) {
                 add(errors, "url", "There already is a Harvest Source for this URL (& config): url=" + normalised
                         + " config=" + config);
             }
@@ -179,7 +189,7 @@ public final class Harvest implements AutoCloseable {
         if (!errors.isEmpty()) {
             throw new HarvestException(errors);
         }
-        return store.createSource(name, url, request.title(), type, config, blankToNull(request.ownerOrg()),
+        return stores.sources().createSource(name, url, request.title(), type, config, blankToNull(request.ownerOrg()),
                 frequency, request.active());
     }
 
@@ -211,7 +221,7 @@ public final class Harvest implements AutoCloseable {
      * @throws HarvestException {@code Source <idOrName> not found.}
      */
     public HarvestSource source(String idOrName) {
-        return store.findSource(idOrName)
+        return stores.sources().findSource(idOrName)
                 .orElseThrow(() -> new HarvestException("Source <" + idOrName + "> not found."));
     }
 
@@ -220,7 +230,7 @@ public final class Harvest implements AutoCloseable {
      * @return sources, newest first, at most {@code ckan.harvest.harvest_source_limit}
      */
     public List<HarvestSource> sources(boolean includeInactive) {
-        return store.listSources(includeInactive, config.intValue("ckan.harvest.harvest_source_limit"));
+        return stores.sources().listSources(includeInactive, config.intValue("ckan.harvest.harvest_source_limit"));
     }
 
     /**
@@ -231,7 +241,7 @@ public final class Harvest implements AutoCloseable {
      */
     public HarvestSource removeSource(String idOrName) {
         HarvestSource source = source(idOrName);
-        store.deactivateSource(source.id());
+        stores.sources().deactivateSource(source.id());
         return source;
     }
 
@@ -243,7 +253,7 @@ public final class Harvest implements AutoCloseable {
      */
     public int clearSourceHistory(String idOrName) {
         HarvestSource source = source(idOrName);
-        return store.clearSourceHistory(source.id());
+        return stores.sources().clearSourceHistory(source.id());
     }
 
     /**
@@ -254,7 +264,7 @@ public final class Harvest implements AutoCloseable {
      */
     public int clearSource(String idOrName) {
         HarvestSource source = source(idOrName);
-        List<String> datasets = store.packageIdsOfSource(source.id());
+        List<String> datasets = stores.sources().packageIdsOfSource(source.id());
         for (String datasetId : datasets) {
             try {
                 catalog.deleteDataset(datasetId);
@@ -263,7 +273,7 @@ public final class Harvest implements AutoCloseable {
                         + ": " + e.getMessage());
             }
         }
-        store.clearSourceHistory(source.id());
+        stores.sources().clearSourceHistory(source.id());
         return datasets.size();
     }
 
@@ -281,17 +291,17 @@ public final class Harvest implements AutoCloseable {
         HarvestJob job = newJob(source(sourceIdOrName));
         if (run) {
             engine.startJob(job.id());
-            return store.findJob(job.id()).orElseThrow();
+            return stores.jobs().findJob(job.id()).orElseThrow();
         }
         return job;
     }
 
     private HarvestJob newJob(HarvestSource source) {
-        HarvestStore.JobCreation creation = store.createJob(source.id());
-        if (creation instanceof HarvestStore.JobCreation.Created created) {
+        JobCreation creation = stores.jobs().createJob(source.id());
+        if (creation instanceof JobCreation.Created created) {
             return created.job();
         }
-        if (creation instanceof HarvestStore.JobCreation.SourceInactive) {
+        if (creation instanceof JobCreation.SourceInactive) {
             throw new HarvestException("Can not create jobs on inactive sources");
         }
         throw new HarvestException("There already is an unrun job for this source");
@@ -302,7 +312,7 @@ public final class Harvest implements AutoCloseable {
      * @return jobs, newest first
      */
     public List<HarvestJob> jobs(String sourceIdOrName) {
-        return store.listJobs(sourceIdOrName == null ? null : source(sourceIdOrName).id(), null);
+        return stores.jobs().listJobs(sourceIdOrName == null ? null : source(sourceIdOrName).id(), null);
     }
 
     /**
@@ -314,18 +324,18 @@ public final class Harvest implements AutoCloseable {
      * @throws HarvestException if nothing matches, or the job is already finished
      */
     public HarvestJob abortJob(String sourceOrJobId) {
-        Optional<HarvestSource> source = store.findSource(sourceOrJobId);
+        Optional<HarvestSource> source = stores.sources().findSource(sourceOrJobId);
         HarvestJob job;
         if (source.isPresent()) {
-            job = store.latestJob(source.get().id())
+            job = stores.jobs().latestJob(source.get().id())
                     .orElseThrow(() -> new HarvestException("Error: source has no jobs"));
         } else {
-            job = store.findJob(sourceOrJobId).orElseThrow(() -> new HarvestException("Job not found."));
+            job = stores.jobs().findJob(sourceOrJobId).orElseThrow(() -> new HarvestException("Job not found."));
         }
-        if (store.abortJob(job.id()) < 0) {
+        if (stores.jobs().abortJob(job.id()) < 0) {
             throw new HarvestException("Job " + job.id() + " is already " + job.status() + "; nothing to abort");
         }
-        return store.findJob(job.id()).orElseThrow();
+        return stores.jobs().findJob(job.id()).orElseThrow();
     }
 
     /**
@@ -333,10 +343,11 @@ public final class Harvest implements AutoCloseable {
      * @return the job's report
      */
     public JobReport report(String jobId) {
-        HarvestJob job = store.findJob(jobId).orElseThrow(() -> new HarvestException("Job not found."));
-        return new JobReport(job, store.findSource(job.sourceId()).orElseThrow(), store.jobStats(jobId),
-                store.gatherErrors(jobId), store.objectsOfJob(jobId, false, JobReport.OBJECT_LIMIT),
-                store.objectsOfJob(jobId, true, JobReport.OBJECT_LIMIT));
+        HarvestQueries queries = stores.queries();
+        HarvestJob job = queries.findJob(jobId).orElseThrow(() -> new HarvestException("Job not found."));
+        return new JobReport(job, queries.findSource(job.sourceId()).orElseThrow(), queries.jobStats(jobId),
+                queries.gatherErrors(jobId), queries.objectsOfJob(jobId, false, JobReport.OBJECT_LIMIT),
+                queries.objectsOfJob(jobId, true, JobReport.OBJECT_LIMIT));
     }
 
     /**
@@ -364,19 +375,19 @@ public final class Harvest implements AutoCloseable {
             throw new HarvestException("Can not create jobs on inactive sources");
         }
         HarvestJob job;
-        HarvestStore.JobCreation creation = store.createJob(source.id());
-        if (creation instanceof HarvestStore.JobCreation.Created created) {
+        JobCreation creation = stores.jobs().createJob(source.id());
+        if (creation instanceof JobCreation.Created created) {
             job = created.job();
-        } else if (creation instanceof HarvestStore.JobCreation.AlreadyPending pending
+        } else if (creation instanceof JobCreation.AlreadyPending pending
                 && JobStatus.of(pending.pending().status()) == JobStatus.NEW) {
             job = pending.pending();
-        } else if (creation instanceof HarvestStore.JobCreation.AlreadyPending pending) {
-            store.abortJob(pending.pending().id());
+        } else if (creation instanceof JobCreation.AlreadyPending pending) {
+            stores.jobs().abortJob(pending.pending().id());
             job = newJob(source);
         } else {
             throw new HarvestException("Can not create jobs on inactive sources");
         }
-        store.startJob(job.id());
+        stores.jobs().startJob(job.id());
         engine.runInProcess(job.id(), guids);
         return report(job.id());
     }
@@ -418,7 +429,7 @@ public final class Harvest implements AutoCloseable {
      * @return the number of records deleted
      */
     public int cleanHarvestLog() {
-        return store.deleteLogOlderThan(store.now().minusDays(config.intValue("ckan.harvest.log_timeframe")));
+        return stores.jobs().deleteLogOlderThan(config.intValue("ckan.harvest.log_timeframe"));
     }
 
     private void installDatabaseLog() {
@@ -539,9 +550,9 @@ public final class Harvest implements AutoCloseable {
          * @throws IllegalStateException if two harvesters share a name
          */
         public Harvest build() {
-            HarvestDatabase database = HarvestDatabase.open(config, HarvestStore.ENTITIES);
+            HarvestDatabase database = HarvestDatabase.open(config, Entities.ALL);
             try {
-                HarvestStore store = new HarvestStore(database, clock);
+                Stores stores = Stores.of(database, clock);
                 HarvesterRegistry registry = new HarvesterRegistry();
                 if (discover) {
                     registry.discover(classLoader);
@@ -555,7 +566,7 @@ public final class Harvest implements AutoCloseable {
                     }
                     chosen = new EmbeddedCatalog(new CatalogStore(database, clock));
                 }
-                Harvest harvest = new Harvest(config, database, store, registry, chosen,
+                Harvest harvest = new Harvest(config, database, stores, registry, chosen,
                         new QueueHolder(config, classLoader, queue), clock);
                 harvest.installDatabaseLog();
                 return harvest;

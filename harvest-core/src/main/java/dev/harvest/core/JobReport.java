@@ -2,7 +2,7 @@ package dev.harvest.core;
 
 import dev.harvest.api.HarvestJob;
 import dev.harvest.api.HarvestSource;
-import dev.harvest.core.store.HarvestStore.ObjectSummary;
+import dev.harvest.core.store.HarvestQueries.ObjectSummary;
 import dev.harvest.core.store.JobStats;
 import java.util.List;
 

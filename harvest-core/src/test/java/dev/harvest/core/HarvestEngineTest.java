@@ -9,8 +9,8 @@ import dev.harvest.api.HarvestSource;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.api.queue.QueueName;
 import dev.harvest.core.queue.InMemoryHarvestQueue;
-import dev.harvest.core.store.HarvestStore.ObjectSummary;
-import dev.harvest.core.store.ObjectClaim;
+import dev.harvest.core.store.HarvestQueries.ObjectSummary;
+import dev.harvest.core.store.ObjectBatchStore.ClaimedBatch;
 import dev.harvest.core.testing.MutableClock;
 import dev.harvest.core.testing.ScriptedHarvester;
 import dev.harvest.core.testing.TestDatabases;
@@ -91,7 +91,7 @@ class HarvestEngineTest {
         open(kind);
         HarvestSource source = source("{\"guids\": [\"a\", \"b\"]}");
         harvest.runTest("src");
-        harvest.store().database().inTransaction(session -> session.createNativeMutationQuery(
+        harvest.stores().database().inTransaction(session -> session.createNativeMutationQuery(
                         "update harvest_source set config = :c where id = :id")
                 .setParameter("c", "{\"guids\": [\"a\", \"b\"], \"content\": {\"a\": \"new content\"}}")
                 .setParameter("id", source.id())
@@ -103,7 +103,7 @@ class HarvestEngineTest {
         assertEquals(1, second.stats().count("updated"));
         assertEquals(1, second.stats().count("not modified"));
         assertEquals("new content", harvest.catalog().findDataset("ds-a").orElseThrow().string("notes"));
-        assertEquals(2, harvest.store().currentDatasetCount(source.id()));
+        assertEquals(2, harvest.queries().currentDatasetCount(source.id()));
     }
 
     @ParameterizedTest
@@ -135,7 +135,7 @@ class HarvestEngineTest {
                 report.gatherErrors());
         assertEquals(Map.of("a", "COMPLETE/added"), statusByGuid(report), "objects emitted before the failure are kept");
         assertEquals(2, report.stats().count("errored") + report.stats().count("added"));
-        assertTrue(harvest.store().lastErrorFreeJob(source.id(), "none").isEmpty());
+        assertTrue(harvest.queries().lastErrorFreeJob(source.id(), "none").isEmpty());
     }
 
     @ParameterizedTest
@@ -155,7 +155,7 @@ class HarvestEngineTest {
         assertEquals(1, full.stats().count("deleted"));
         assertEquals("COMPLETE/deleted", statusByGuid(full).get("c"));
         assertEquals("deleted", harvest.catalog().findDataset("ds-c").orElseThrow().state());
-        assertEquals(2, harvest.store().currentDatasetCount(source.id()));
+        assertEquals(2, harvest.queries().currentDatasetCount(source.id()));
     }
 
     @ParameterizedTest
@@ -185,17 +185,20 @@ class HarvestEngineTest {
         source("{\"guids\": [\"a\"]}");
         HarvestJob job = harvest.createJob("src", true);
         harvest.engine().gatherWithoutPublishing(job.id());
-        String objectId = harvest.store().objectsOfJob(job.id(), false, 10).get(0).id();
+        String objectId = harvest.queries().objectsOfJob(job.id(), false, 10).get(0).id();
 
         int workers = 8;
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         CountDownLatch start = new CountDownLatch(1);
-        ConcurrentLinkedQueue<ObjectClaim> wins = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<ClaimedBatch> wins = new ConcurrentLinkedQueue<>();
         List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
             futures.add(pool.submit(() -> {
                 start.await();
-                harvest.store().claimObject(objectId, Duration.ofMinutes(5)).ifPresent(wins::add);
+                ClaimedBatch batch = harvest.stores().objects().claim(List.of(objectId), Duration.ofMinutes(5));
+                if (!batch.objects().isEmpty()) {
+                    wins.add(batch);
+                }
                 return null;
             }));
         }
@@ -206,11 +209,10 @@ class HarvestEngineTest {
         pool.shutdown();
 
         assertEquals(1, wins.size());
-        assertEquals(1, wins.peek().deliveries());
-        ObjectClaim loser = new ObjectClaim(wins.peek().object(), wins.peek().job(), wins.peek().source(),
-                "someone-else", 1, false);
-        assertFalse(harvest.store().fetchSucceeded(loser, null), "a stale claim token cannot move the object on");
-        assertTrue(harvest.store().fetchSucceeded(wins.peek(), null));
+        assertEquals(1, wins.peek().objects().get(0).deliveries());
+        assertEquals(0, harvest.stores().objects().markFetched("someone-else", List.of(objectId)),
+                "a stale claim token cannot move the object on");
+        assertEquals(1, harvest.stores().objects().markFetched(wins.peek().token(), List.of(objectId)));
     }
 
     @ParameterizedTest
@@ -224,7 +226,7 @@ class HarvestEngineTest {
         drain(QueueName.GATHER);
         drain(QueueName.FETCH);
 
-        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
+        assertEquals("Finished", harvest.queries().findJob(job.id()).orElseThrow().status());
         assertEquals(2, harvest.report(job.id()).stats().count("added"));
     }
 
@@ -252,12 +254,12 @@ class HarvestEngineTest {
         source("{\"guids\": [\"a\"]}");
         HarvestJob job = harvest.createJob("src", true);
         drain(QueueName.GATHER);
-        String objectId = harvest.store().objectsOfJob(job.id(), false, 10).get(0).id();
+        String objectId = harvest.queries().objectsOfJob(job.id(), false, 10).get(0).id();
         queue.purge(QueueName.FETCH);
 
         for (int attempt = 1; attempt <= 3; attempt++) {
-            Optional<ObjectClaim> claim = harvest.store().claimObject(objectId, Duration.ofMinutes(10));
-            assertTrue(claim.isPresent(), "attempt " + attempt + " claims the object");
+            ClaimedBatch claim = harvest.stores().objects().claim(List.of(objectId), Duration.ofMinutes(10));
+            assertEquals(1, claim.objects().size(), "attempt " + attempt + " claims the object");
             clock.advance(Duration.ofMinutes(11)); // the worker died: its lease runs out
             assertEquals(1, harvest.run().objectsRequeued());
             queue.purge(QueueName.FETCH);
@@ -267,7 +269,7 @@ class HarvestEngineTest {
         ObjectSummary object = harvest.report(job.id()).objects().get(0);
         assertEquals("ERROR/errored", object.state() + "/" + object.reportStatus());
         assertTrue(object.errors().get(0).startsWith("Too many consecutive retries for object " + objectId));
-        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
+        assertEquals("Finished", harvest.queries().findJob(job.id()).orElseThrow().status());
     }
 
     @ParameterizedTest
@@ -281,12 +283,12 @@ class HarvestEngineTest {
 
         assertEquals(1, harvest.run().timedOut());
 
-        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
-        String error = harvest.store().gatherErrors(job.id()).get(0);
+        assertEquals("Finished", harvest.queries().findJob(job.id()).orElseThrow().status());
+        String error = harvest.queries().gatherErrors(job.id()).get(0);
         assertTrue(error.startsWith("Job " + job.id() + " timeout (30 minutes)\n\tJob created: "), error);
         assertEquals("ERROR/errored", statusByGuid(harvest.report(job.id())).get("a"),
                 "a timed-out job leaves no object waiting");
-        harvest.engine().fetchMessage(harvest.store().objectsOfJob(job.id(), false, 10).get(0).id());
+        harvest.engine().fetchMessage(harvest.queries().objectsOfJob(job.id(), false, 10).get(0).id());
         assertEquals(0, harvest.catalog().findDataset("ds-a").map(d -> 1).orElse(0), "a late message imports nothing");
     }
 
@@ -301,7 +303,7 @@ class HarvestEngineTest {
         assertEquals(0, harvest.run().started());
 
         assertEquals(1, queue.waitingCount(QueueName.GATHER));
-        assertEquals("Running", harvest.store().findJob(job.id()).orElseThrow().status());
+        assertEquals("Running", harvest.queries().findJob(job.id()).orElseThrow().status());
     }
 
     @ParameterizedTest
@@ -319,7 +321,7 @@ class HarvestEngineTest {
         assertEquals(2, harvest.run().objectsRequeued());
         drain(QueueName.FETCH);
 
-        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
+        assertEquals("Finished", harvest.queries().findJob(job.id()).orElseThrow().status());
     }
 
     @ParameterizedTest
@@ -364,7 +366,7 @@ class HarvestEngineTest {
         assertEquals("COMPLETE/not modified", statusByGuid(report).get("c"));
         assertEquals(0, report.stats().count("deleted"));
         assertEquals("active", harvest.catalog().findDataset("ds-c").orElseThrow().state());
-        assertEquals(3, harvest.store().currentDatasetCount(source.id()));
+        assertEquals(3, harvest.queries().currentDatasetCount(source.id()));
     }
 
     @ParameterizedTest
@@ -448,12 +450,12 @@ class HarvestEngineTest {
         HarvestJob job = harvest.createJob("src", true);
         drain(QueueName.GATHER);
 
-        assertEquals(List.of(), harvest.store().gatherErrors(job.id()), "the plugin did nothing wrong");
-        assertEquals(Map.of("WAITING", 2L), harvest.store().objectStateCounts(job.id()));
+        assertEquals(List.of(), harvest.queries().gatherErrors(job.id()), "the plugin did nothing wrong");
+        assertEquals(Map.of("WAITING", 2L), harvest.queries().objectStateCounts(job.id()));
         fetchQueueDown.set(false);
         assertEquals(2, harvest.run().objectsRequeued());
         drain(QueueName.FETCH);
-        assertEquals("Finished", harvest.store().findJob(job.id()).orElseThrow().status());
+        assertEquals("Finished", harvest.queries().findJob(job.id()).orElseThrow().status());
     }
 
     @ParameterizedTest
@@ -466,20 +468,20 @@ class HarvestEngineTest {
         source("{\"guids\": [\"a\"], \"import_delay_ms\": 4000}");
         HarvestJob job = harvest.createJob("src", true);
         drain(QueueName.GATHER);
-        String objectId = harvest.store().objectsOfJob(job.id(), false, 10).get(0).id();
+        String objectId = harvest.queries().objectsOfJob(job.id(), false, 10).get(0).id();
 
         Thread slowWorker = new Thread(() -> harvest.engine().fetchMessage(objectId));
         slowWorker.start();
         Thread.sleep(2800); // past the 2 s lease: only the heartbeat keeps the object with the slow worker
-        Optional<ObjectClaim> intruder = harvest.store().claimObject(objectId, Duration.ofSeconds(2));
+        ClaimedBatch intruder = harvest.stores().objects().claim(List.of(objectId), Duration.ofSeconds(2));
         slowWorker.join(10_000);
 
-        assertTrue(intruder.isEmpty(), "a second worker took over an object whose worker was alive");
+        assertTrue(intruder.objects().isEmpty(), "a second worker took over an object whose worker was alive");
         assertEquals("COMPLETE/added", statusByGuid(harvest.report(job.id())).get("a"));
     }
 
     private void setConfig(HarvestSource source, String config) {
-        harvest.store().database().inTransaction(session -> session.createNativeMutationQuery(
+        harvest.stores().database().inTransaction(session -> session.createNativeMutationQuery(
                         "update harvest_source set config = :c where id = :id")
                 .setParameter("c", config)
                 .setParameter("id", source.id())
@@ -493,8 +495,12 @@ class HarvestEngineTest {
                 if (delivery.isEmpty()) {
                     return;
                 }
-                harvest.engine().handlerFor(name).accept(
-                        dev.harvest.api.queue.QueueMessages.id(name, delivery.get().body()).orElseThrow());
+                String id = dev.harvest.api.queue.QueueMessages.id(name, delivery.get().body()).orElseThrow();
+                if (name == QueueName.GATHER) {
+                    harvest.engine().gatherMessage(id);
+                } else {
+                    harvest.engine().fetchMessage(id);
+                }
                 delivery.get().ack();
             }
         }

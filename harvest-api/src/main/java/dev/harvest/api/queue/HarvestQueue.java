@@ -1,5 +1,6 @@
 package dev.harvest.api.queue;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 
@@ -39,6 +40,19 @@ public interface HarvestQueue extends AutoCloseable {
      * @throws QueueException if the backend cannot be reached
      */
     QueueConsumer consumer(QueueName queue) throws QueueException;
+
+    /**
+     * A consumer that will be asked for batches of up to {@code batchSize} messages; a backend may size its prefetch
+     * or buffers to it. The default is {@link #consumer(QueueName)}.
+     *
+     * @param queue the queue to consume
+     * @param batchSize the largest batch {@link QueueConsumer#pollBatch(int, Duration)} will be asked for
+     * @return a new consumer
+     * @throws QueueException if the backend cannot be reached
+     */
+    default QueueConsumer consumer(QueueName queue, int batchSize) throws QueueException {
+        return consumer(queue);
+    }
 
     /**
      * Removes the waiting messages of a queue. Messages in flight (taken, not yet acknowledged) are not affected,

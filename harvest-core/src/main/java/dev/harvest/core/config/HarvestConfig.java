@@ -57,6 +57,8 @@ public final class HarvestConfig implements Settings {
         ENGINE_KEYS.put("harvest.object_lease_seconds", "600");
         ENGINE_KEYS.put("harvest.gather_lease_seconds", "600");
         ENGINE_KEYS.put("harvest.gather_batch_size", "500");
+        ENGINE_KEYS.put("harvest.object_batch_size", "100");
+        ENGINE_KEYS.put("harvest.fetch_parallelism", "4");
         ENGINE_KEYS.put("harvest.deletion_guard.max_share", "0.5");
         ENGINE_KEYS.put("harvest.consumer.threads", "4");
         ENGINE_KEYS.put("harvest.catalog.type", "embedded");
@@ -148,6 +150,8 @@ public final class HarvestConfig implements Settings {
         checkInteger(problems, "harvest.object_lease_seconds", 1);
         checkInteger(problems, "harvest.gather_lease_seconds", 1);
         checkInteger(problems, "harvest.gather_batch_size", 1);
+        checkInteger(problems, "harvest.object_batch_size", 1);
+        checkInteger(problems, "harvest.fetch_parallelism", 1);
         checkInteger(problems, "harvest.consumer.threads", 1);
         get("ckan.harvest.log_scope").ifPresent(scope -> {
             if (!scope.matches("-1|[0-7]")) {

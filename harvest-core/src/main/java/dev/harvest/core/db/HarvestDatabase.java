@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.harvest.core.config.HarvestConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -37,6 +38,7 @@ public final class HarvestDatabase implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final SessionFactory sessionFactory;
     private final boolean postgres;
+    private final ThreadLocal<Session> ambient = new ThreadLocal<>();
 
     private HarvestDatabase(HikariDataSource dataSource, SessionFactory sessionFactory, boolean postgres) {
         this.dataSource = dataSource;
@@ -129,12 +131,60 @@ public final class HarvestDatabase implements AutoCloseable {
     /**
      * Runs work in one transaction, committed when it returns and rolled back when it throws.
      *
+     * <p>Called while this thread already runs a transaction (a batch import, say), the work joins it inside a
+     * savepoint instead: it is rolled back alone if it throws, and the enclosing transaction stays usable. That is
+     * how the embedded catalog's writes commit together with the harvest objects they belong to.
+     *
      * @param work the work
      * @param <T> its result type
      * @return its result
      */
     public <T> T inTransaction(Function<Session, T> work) {
-        return sessionFactory.fromTransaction(work);
+        Session session = ambient.get();
+        if (session != null) {
+            return inSavepoint(session, work);
+        }
+        return sessionFactory.fromTransaction(opened -> {
+            ambient.set(opened);
+            try {
+                return work.apply(opened);
+            } finally {
+                ambient.remove();
+            }
+        });
+    }
+
+    /**
+     * Runs reads: in this thread's transaction if there is one (no savepoint needed), else in a new one.
+     *
+     * @param work the reads
+     * @param <T> its result type
+     * @return its result
+     */
+    public <T> T read(Function<Session, T> work) {
+        Session session = ambient.get();
+        return session != null ? work.apply(session) : inTransaction(work);
+    }
+
+    private static <T> T inSavepoint(Session session, Function<Session, T> work) {
+        // flushed first, so that clearing the session after a rollback cannot drop the enclosing work's changes
+        session.flush();
+        Savepoint savepoint = session.doReturningWork(Connection::setSavepoint);
+        T result;
+        try {
+            result = work.apply(session);
+            session.flush();
+        } catch (RuntimeException | Error e) {
+            try {
+                session.doWork(connection -> connection.rollback(savepoint));
+            } catch (RuntimeException rollbackFailure) {
+                e.addSuppressed(rollbackFailure);
+            }
+            session.clear();
+            throw e;
+        }
+        session.doWork(connection -> connection.releaseSavepoint(savepoint));
+        return result;
     }
 
     /** @return whether this is PostgreSQL (else H2) */

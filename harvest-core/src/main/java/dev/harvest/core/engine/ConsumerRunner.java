@@ -19,11 +19,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A long-running consumer of one queue ({@code harvester gather_consumer} / {@code fetch_consumer}) with a number
- * of worker threads, each with its own {@link QueueConsumer}.
+ * of worker threads, each with its own {@link QueueConsumer}. Each worker takes up to a batch of messages at once
+ * and hands their ids to the handler together.
  *
- * <p>A message is acknowledged only after its handler returned, i.e. after the work was committed. A handler that
- * throws (the database is down, a publish failed) gets its message released for redelivery, and the worker backs off
- * and carries on: no exception ends a worker. {@link #stop()} lets each worker finish its message, then closes its
+ * <p>Messages are acknowledged only after the handler returned, i.e. after the work was committed. A handler that
+ * throws (the database is down, a publish failed) gets its batch released for redelivery, and the worker backs off
+ * and carries on: no exception ends a worker. {@link #stop()} lets each worker finish its batch, then closes its
  * consumer, which hands back anything unacknowledged.
  */
 public final class ConsumerRunner {
@@ -33,7 +34,8 @@ public final class ConsumerRunner {
 
     private final HarvestQueue queue;
     private final QueueName queueName;
-    private final Consumer<String> handler;
+    private final Consumer<List<String>> handler;
+    private final int batchSize;
     private final int threads;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicLong handled = new AtomicLong();
@@ -43,13 +45,16 @@ public final class ConsumerRunner {
     /**
      * @param queue the queue backend
      * @param queueName the queue to consume
-     * @param handler called with the id of each message
+     * @param handler called with the ids of each batch of messages; returns once their work is committed
+     * @param batchSize the most messages a worker takes at once
      * @param threads the number of worker threads
      */
-    public ConsumerRunner(HarvestQueue queue, QueueName queueName, Consumer<String> handler, int threads) {
+    public ConsumerRunner(HarvestQueue queue, QueueName queueName, Consumer<List<String>> handler, int batchSize,
+            int threads) {
         this.queue = queue;
         this.queueName = queueName;
         this.handler = handler;
+        this.batchSize = batchSize;
         this.threads = threads;
     }
 
@@ -103,15 +108,15 @@ public final class ConsumerRunner {
         while (running.get()) {
             try {
                 if (consumer == null) {
-                    consumer = queue.consumer(queueName);
+                    consumer = queue.consumer(queueName, batchSize);
                 }
-                Optional<Delivery> next = consumer.poll(POLL);
-                if (next.isEmpty()) {
+                List<Delivery> batch = consumer.pollBatch(batchSize, POLL);
+                if (batch.isEmpty()) {
                     idle.incrementAndGet();
                     continue;
                 }
                 idle.set(0);
-                handle(next.get());
+                handle(consumer, batch);
                 backoffMillis = 500;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -128,26 +133,40 @@ public final class ConsumerRunner {
         closeQuietly(consumer);
     }
 
-    private void handle(Delivery delivery) throws QueueException {
-        Optional<String> id = QueueMessages.id(queueName, delivery.body());
-        if (id.isEmpty()) {
-            LOG.error("No harvest {} id received: message {} dropped",
-                    queueName == QueueName.GATHER ? "job" : "object", delivery.body());
-            delivery.ack();
+    private void handle(QueueConsumer consumer, List<Delivery> batch) throws QueueException {
+        List<String> ids = new ArrayList<>(batch.size());
+        List<Delivery> valid = new ArrayList<>(batch.size());
+        for (Delivery delivery : batch) {
+            Optional<String> id = QueueMessages.id(queueName, delivery.body());
+            if (id.isEmpty()) {
+                LOG.error("No harvest {} id received: message {} dropped", kind(), delivery.body());
+                delivery.ack();
+            } else {
+                ids.add(id.get());
+                valid.add(delivery);
+            }
+        }
+        if (ids.isEmpty()) {
             return;
         }
         try {
-            handler.accept(id.get());
+            handler.accept(ids);
         } catch (RuntimeException | Error e) {
-            // an Error too (a StackOverflowError that escaped, say): the message goes back, the worker lives on
-            LOG.warn("Could not process {} {}: {}; the message goes back to the queue",
-                    queueName == QueueName.GATHER ? "job" : "object", id.get(), e.getMessage(), e);
-            delivery.release();
+            // an Error too (a StackOverflowError that escaped, say): the messages go back, the worker lives on
+            LOG.warn("Could not process {} {} {}: {}; the messages go back to the queue", ids.size(), kind(),
+                    ids.size() == 1 ? ids.get(0) : "messages", e.getMessage(), e);
+            for (Delivery delivery : valid) {
+                delivery.release();
+            }
             sleep(1000);
             return;
         }
-        delivery.ack();
-        handled.incrementAndGet();
+        consumer.ackAll(valid);
+        handled.addAndGet(valid.size());
+    }
+
+    private String kind() {
+        return queueName == QueueName.GATHER ? "job" : "object";
     }
 
     private static void closeQuietly(QueueConsumer consumer) {

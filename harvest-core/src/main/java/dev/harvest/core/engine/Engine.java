@@ -8,7 +8,13 @@ import dev.harvest.api.queue.HarvestQueue;
 import dev.harvest.api.queue.QueueException;
 import dev.harvest.api.queue.QueueName;
 import dev.harvest.core.config.HarvestConfig;
-import dev.harvest.core.store.HarvestStore;
+import dev.harvest.core.db.HarvestDatabase;
+import dev.harvest.core.store.GatherWriter;
+import dev.harvest.core.store.JobStore;
+import dev.harvest.core.store.JobStore.JobCreation;
+import dev.harvest.core.store.ObjectBatchStore;
+import dev.harvest.core.store.SourceStore;
+import dev.harvest.core.store.Stores;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -16,15 +22,14 @@ import java.time.YearMonth;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The stages and the periodic task of the engine. Queue-driven work goes through {@link #gatherMessage(String)} and
- * {@link #fetchMessage(String)}, which consumers call; {@link #runInProcess(String, Set)} runs a job without
- * queues; {@link #run()} is ckanext-harvest's {@code harvest_jobs_run}, made idempotent.
+ * {@link #fetchBatch(List)}, which consumers call; {@link #runInProcess(String, Set)} runs a job without queues,
+ * through the same batch path; {@link #run()} is ckanext-harvest's {@code harvest_jobs_run}, made idempotent.
  */
 public final class Engine implements AutoCloseable {
 
@@ -32,23 +37,51 @@ public final class Engine implements AutoCloseable {
     private static final DateTimeFormatter PYTHON_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS");
 
     private final HarvestConfig config;
-    private final HarvestStore store;
+    private final SourceStore sources;
+    private final JobStore jobs;
+    private final ObjectBatchStore objects;
     private final Supplier<HarvestQueue> queue;
     private final GatherRunner gatherRunner;
-    private final ObjectProcessor objectProcessor;
+    private final ObjectBatchProcessor batchProcessor;
+    private final int batchSize;
     private final LeaseKeeper leaseKeeper = new LeaseKeeper();
+    private final StageExecutor stages;
+    private final Clock clock;
 
-    public Engine(HarvestConfig config, HarvestStore store, HarvesterRegistry harvesters, Catalog catalog,
-            Supplier<HarvestQueue> queue, Clock clock) {
+    /**
+     * @param config the site configuration
+     * @param stores the harvest database's stores
+     * @param harvesters the harvesters of this process
+     * @param catalog where datasets are imported
+     * @param catalogJoinsTransaction whether the catalog writes through this thread's harvest transaction (the
+     *     embedded catalog), so that a dataset and its object's state commit together
+     * @param queue the queue, opened on first use
+     * @param clock the clock of leases, timeouts and schedules
+     */
+    public Engine(HarvestConfig config, Stores stores, HarvesterRegistry harvesters, Catalog catalog,
+            boolean catalogJoinsTransaction, Supplier<HarvestQueue> queue, Clock clock) {
         this.config = config;
-        this.store = store;
+        this.clock = clock;
+        this.sources = stores.sources();
+        this.jobs = stores.jobs();
+        this.objects = stores.objects();
+        GatherWriter writer = stores.gather();
+        HarvestDatabase database = stores.database();
         this.queue = queue;
+        this.batchSize = config.intValue("harvest.object_batch_size");
+        this.stages = new StageExecutor(config.intValue("harvest.fetch_parallelism"));
         double maxShare = Double.parseDouble(config.get("harvest.deletion_guard.max_share", "0.5"));
-        this.gatherRunner = new GatherRunner(store, harvesters, config, config.intValue("harvest.gather_batch_size"),
+        this.gatherRunner = new GatherRunner(jobs, sources, writer, harvesters, config,
+                config.intValue("harvest.gather_batch_size"),
                 Duration.ofSeconds(config.intValue("harvest.gather_lease_seconds")), maxShare, leaseKeeper);
-        this.objectProcessor = new ObjectProcessor(store, harvesters, catalog, config,
-                Duration.ofSeconds(config.intValue("harvest.object_lease_seconds")),
-                config.intValue("harvest.retry_limit"), leaseKeeper);
+        this.batchProcessor = new ObjectBatchProcessor(database, objects, jobs, harvesters, catalog,
+                catalogJoinsTransaction, config, Duration.ofSeconds(config.intValue("harvest.object_lease_seconds")),
+                config.intValue("harvest.retry_limit"), leaseKeeper, stages);
+    }
+
+    /** @return how many fetch messages a consumer takes and processes at once ({@code harvest.object_batch_size}) */
+    public int batchSize() {
+        return batchSize;
     }
 
     /**
@@ -60,7 +93,7 @@ public final class Engine implements AutoCloseable {
      * @return whether the job was started by this call
      */
     public boolean startJob(String jobId) {
-        if (!store.startJob(jobId)) {
+        if (!jobs.startJob(jobId)) {
             return false;
         }
         try {
@@ -87,7 +120,7 @@ public final class Engine implements AutoCloseable {
             } catch (QueueException e) {
                 throw new IllegalStateException(e.getMessage(), e);
             }
-        });
+        }, true);
     }
 
     /**
@@ -96,16 +129,26 @@ public final class Engine implements AutoCloseable {
      * @param jobId a Running job
      */
     public void gatherWithoutPublishing(String jobId) {
-        gatherRunner.gather(jobId, ids -> {});
+        gatherRunner.gather(jobId, ids -> {}, true);
     }
 
     /**
-     * Handles one fetch message: fetches and imports the object if it can be claimed.
+     * Handles a batch of fetch messages: claims the objects that can be claimed, fetches and imports them. When it
+     * returns, their outcomes are committed and the messages may be acknowledged; when it throws, they must not be.
+     *
+     * @param objectIds the object ids from the messages
+     */
+    public void fetchBatch(List<String> objectIds) {
+        batchProcessor.process(objectIds, false);
+    }
+
+    /**
+     * Handles one fetch message; see {@link #fetchBatch(List)}.
      *
      * @param objectId the object id from the message
      */
     public void fetchMessage(String objectId) {
-        objectProcessor.process(objectId, false);
+        fetchBatch(List.of(objectId));
     }
 
     /**
@@ -115,19 +158,14 @@ public final class Engine implements AutoCloseable {
      * @param guids only these guids are fetched and imported (with {@code forceImport}); null for all
      */
     public void runInProcess(String jobId, Set<String> guids) {
-        gatherRunner.gather(jobId, ids -> {});
+        gatherRunner.gather(jobId, ids -> {}, guids == null);
         while (true) {
-            List<String> waiting = store.waitingObjectIds(jobId, guids, 500);
+            List<String> waiting = objects.waitingObjectIds(jobId, guids, batchSize);
             if (waiting.isEmpty()) {
                 break;
             }
-            int completed = 0;
-            for (String objectId : waiting) {
-                if (objectProcessor.process(objectId, guids != null) != ObjectProcessor.Result.SKIPPED) {
-                    completed++;
-                }
-            }
-            if (completed == 0) {
+            ObjectBatchProcessor.BatchResult result = batchProcessor.process(waiting, guids != null);
+            if (result.claimed() == 0 && result.errored() == 0) {
                 break; // every object left is held by another worker; they are not this run's to wait for
             }
         }
@@ -135,9 +173,9 @@ public final class Engine implements AutoCloseable {
             // The objects left out on purpose must not keep the job running, and a job that imported only some
             // guids must never become the "last error-free job" that the next incremental harvest starts from:
             // an aborted job is neither.
-            store.abortJob(jobId);
+            jobs.abortJob(jobId);
         }
-        store.finishJobIfDone(jobId);
+        jobs.finishJobIfDone(jobId);
     }
 
     /** What one {@link #run()} did. */
@@ -156,15 +194,15 @@ public final class Engine implements AutoCloseable {
     public RunSummary run() {
         int scheduled = scheduleSources();
         int started = 0;
-        for (String jobId : store.newJobIds()) {
+        for (String jobId : jobs.newJobIds()) {
             if (startJob(jobId)) {
                 started++;
             }
         }
         int timedOut = applyTimeouts();
         int finished = 0;
-        for (String jobId : store.runningGatheredJobIds()) {
-            if (store.finishJobIfDone(jobId)) {
+        for (String jobId : jobs.runningGatheredJobIds()) {
+            if (jobs.finishJobIfDone(jobId)) {
                 LOG.info("Job {} finished", jobId);
                 finished++;
             }
@@ -176,14 +214,14 @@ public final class Engine implements AutoCloseable {
 
     private int scheduleSources() {
         int created = 0;
-        LocalDateTime now = store.now();
-        for (HarvestSource source : store.sourcesDueForScheduling()) {
-            HarvestStore.JobCreation creation = store.createJob(source.id());
-            if (creation instanceof HarvestStore.JobCreation.Created job) {
+        LocalDateTime now = now();
+        for (HarvestSource source : sources.sourcesDueForScheduling()) {
+            JobCreation creation = jobs.createJob(source.id());
+            if (creation instanceof JobCreation.Created job) {
                 startJob(job.job().id());
                 created++;
             }
-            store.setNextRun(source.id(), nextRun(source.frequency(), now));
+            sources.setNextRun(source.id(), nextRun(source.frequency(), now));
         }
         return created;
     }
@@ -212,15 +250,15 @@ public final class Engine implements AutoCloseable {
         }
         int minutes = config.intValue("ckan.harvest.timeout");
         int timedOut = 0;
-        LocalDateTime now = store.now();
-        for (HarvestJob job : store.listJobs(null, dev.harvest.core.store.JobStatus.RUNNING)) {
-            LocalDateTime last = store.lastActionTime(job.id());
+        LocalDateTime now = now();
+        for (HarvestJob job : jobs.listJobs(null, dev.harvest.core.store.JobStatus.RUNNING)) {
+            LocalDateTime last = jobs.lastActionTime(job.id());
             if (now.isAfter(last.plusMinutes(minutes))) {
                 String message = "Job " + job.id() + " timeout (" + minutes + " minutes)\n"
                         + "\tJob created: " + python(job.created()) + "\n"
                         + "\tJob gather finished: " + python(job.gatherFinished()) + "\n"
                         + "\tJob last action time: " + PYTHON_TIME.format(last) + "\n";
-                if (store.timeOutJob(job.id(), message)) {
+                if (jobs.timeOutJob(job.id(), message)) {
                     LOG.warn("Job {} timed out after {} minutes without progress", job.id(), minutes);
                     timedOut++;
                 }
@@ -234,8 +272,8 @@ public final class Engine implements AutoCloseable {
     }
 
     private int requeueJobs() {
-        List<String> jobs = store.runningJobsNeedingGather();
-        if (jobs.isEmpty()) {
+        List<String> lost = jobs.runningJobsNeedingGather();
+        if (lost.isEmpty()) {
             return 0;
         }
         try {
@@ -243,10 +281,10 @@ public final class Engine implements AutoCloseable {
                 // messages are still waiting; re-queueing now would only duplicate them
                 return 0;
             }
-            queue.get().publish(QueueName.GATHER, jobs);
-            jobs.forEach(store::markJobQueued);
-            LOG.info("Re-sent {} job(s) to the gather queue", jobs.size());
-            return jobs.size();
+            queue.get().publish(QueueName.GATHER, lost);
+            jobs.markJobsQueued(lost);
+            LOG.info("Re-sent {} job(s) to the gather queue", lost.size());
+            return lost.size();
         } catch (QueueException e) {
             LOG.warn("Could not re-send jobs to the gather queue: {}", e.getMessage());
             return 0;
@@ -257,10 +295,10 @@ public final class Engine implements AutoCloseable {
         try {
             boolean fetchQueueEmpty = queue.get().waitingCount(QueueName.FETCH) == 0;
             int total = 0;
-            List<String> ids = store.objectsToRequeue(fetchQueueEmpty, 10_000);
+            List<String> ids = objects.objectsToRequeue(fetchQueueEmpty, 10_000);
             if (!ids.isEmpty()) {
                 queue.get().publish(QueueName.FETCH, ids);
-                store.markObjectsQueued(ids);
+                objects.markObjectsQueued(ids);
                 total += ids.size();
                 LOG.info("Re-sent {} object(s) to the fetch queue", ids.size());
             }
@@ -271,17 +309,30 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** @return the consumer for {@link #gatherMessage} or {@link #fetchMessage} messages of a queue */
-    public Consumer<String> handlerFor(QueueName queueName) {
+    private LocalDateTime now() {
+        return LocalDateTime.now(clock.withZone(java.time.ZoneOffset.UTC));
+    }
+
+    /**
+     * A consumer of one queue: gather messages one at a time (a gather is long), fetch messages in batches of
+     * {@link #batchSize()}.
+     *
+     * @param queue the queue backend
+     * @param queueName which queue
+     * @param threads worker threads
+     * @return the (not yet started) consumer
+     */
+    public ConsumerRunner consumer(HarvestQueue queue, QueueName queueName, int threads) {
         return switch (queueName) {
-            case GATHER -> this::gatherMessage;
-            case FETCH -> this::fetchMessage;
+            case GATHER -> new ConsumerRunner(queue, queueName, ids -> ids.forEach(this::gatherMessage), 1, threads);
+            case FETCH -> new ConsumerRunner(queue, queueName, this::fetchBatch, batchSize, threads);
         };
     }
 
-    /** Stops the lease heartbeats. */
+    /** Stops the lease heartbeats and the stage threads. */
     @Override
     public void close() {
         leaseKeeper.close();
+        stages.close();
     }
 }

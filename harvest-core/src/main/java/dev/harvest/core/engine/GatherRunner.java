@@ -10,7 +10,9 @@ import dev.harvest.api.HarvestSource;
 import dev.harvest.api.Harvester;
 import dev.harvest.api.NewHarvestObject;
 import dev.harvest.api.Settings;
-import dev.harvest.core.store.HarvestStore;
+import dev.harvest.core.store.GatherWriter;
+import dev.harvest.core.store.JobStore;
+import dev.harvest.core.store.SourceStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -36,7 +38,9 @@ final class GatherRunner {
     private static final Logger LOG = LoggerFactory.getLogger(GatherRunner.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final HarvestStore store;
+    private final JobStore jobs;
+    private final SourceStore sources;
+    private final GatherWriter writer;
     private final HarvesterRegistry harvesters;
     private final Settings settings;
     private final int batchSize;
@@ -44,9 +48,11 @@ final class GatherRunner {
     private final double maxDeletionShare;
     private final LeaseKeeper leaseKeeper;
 
-    GatherRunner(HarvestStore store, HarvesterRegistry harvesters, Settings settings, int batchSize, Duration lease,
-            double maxDeletionShare, LeaseKeeper leaseKeeper) {
-        this.store = store;
+    GatherRunner(JobStore jobs, SourceStore sources, GatherWriter writer, HarvesterRegistry harvesters,
+            Settings settings, int batchSize, Duration lease, double maxDeletionShare, LeaseKeeper leaseKeeper) {
+        this.jobs = jobs;
+        this.sources = sources;
+        this.writer = writer;
         this.harvesters = harvesters;
         this.settings = settings;
         this.batchSize = batchSize;
@@ -68,36 +74,39 @@ final class GatherRunner {
      *
      * @param jobId the job
      * @param publish receives each committed batch of new object ids (the fetch queue); may be a no-op
+     * @param mayFinishUnchanged whether records gathered exactly as last time may be finished as not modified here
      * @return whether a gather ran
      */
-    Result gather(String jobId, Consumer<List<String>> publish) {
+    Result gather(String jobId, Consumer<List<String>> publish, boolean mayFinishUnchanged) {
         String owner = "gather-" + UUID.randomUUID();
-        Optional<HarvestJob> claimed = store.claimGather(jobId, owner, lease);
+        Optional<HarvestJob> claimed = jobs.claimGather(jobId, owner, lease);
         if (claimed.isEmpty()) {
             LOG.debug("Job {} is not waiting for a gather; skipped", jobId);
             return Result.SKIPPED;
         }
         HarvestJob job = claimed.get();
-        HarvestSource source = store.findSource(job.sourceId()).orElseThrow();
+        HarvestSource source = sources.findSource(job.sourceId()).orElseThrow();
         Optional<Harvester> harvester = harvesters.find(source.type());
         if (harvester.isEmpty()) {
-            store.addGatherError(jobId, "System error - No harvester could be found for source type " + source.type());
-            store.finishGather(jobId, owner, false);
-            store.finishJobIfDone(jobId);
+            jobs.addGatherError(jobId, "System error - No harvester could be found for source type " + source.type());
+            jobs.finishGather(jobId, owner, false);
+            jobs.finishJobIfDone(jobId);
             return Result.GATHERED;
         }
         LOG.info("Gathering job {} of source {} ({})", jobId, source.name(), source.type());
-        StreamingGatherContext context = new StreamingGatherContext(job, source, owner, publish);
+        boolean skipUnchanged = mayFinishUnchanged && skipsUnchanged(harvester.get(), source)
+                && writer.providesAny(source.id());
+        StreamingGatherContext context = new StreamingGatherContext(job, source, owner, publish, skipUnchanged);
         boolean fullListing = false;
-        try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> store.extendGatherLease(jobId, owner, lease))) {
+        try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> jobs.extendGatherLease(jobId, owner, lease))) {
             GatherOutcome outcome = harvester.get().gather(context);
             context.flush();
             if (outcome instanceof GatherOutcome.Failed failed) {
-                store.addGatherError(jobId, failed.message());
+                jobs.addGatherError(jobId, failed.message());
             } else if (outcome instanceof GatherOutcome.Completed completed) {
                 fullListing = completed.fullListing() && !context.hadErrors;
             } else {
-                store.addGatherError(jobId, "Gather stage failed: the harvester returned no outcome");
+                jobs.addGatherError(jobId, "Gather stage failed: the harvester returned no outcome");
             }
         } catch (Throwable e) {
             if (context.engineFailure == null) {
@@ -105,7 +114,7 @@ final class GatherRunner {
                 LOG.warn("Gather of job {} failed", jobId, e);
                 safeFlush(context);
                 if (context.engineFailure == null) {
-                    store.addGatherError(jobId, "Gather stage failed: " + describe(e));
+                    jobs.addGatherError(jobId, "Gather stage failed: " + describe(e));
                 }
             }
         }
@@ -118,15 +127,26 @@ final class GatherRunner {
                 applyDeletions(job, source, publish);
             } catch (RuntimeException e) {
                 LOG.warn("Job {}: deletions could not be prepared", jobId, e);
-                store.addGatherError(jobId, "Deletions could not be prepared: " + describe(e));
+                jobs.addGatherError(jobId, "Deletions could not be prepared: " + describe(e));
                 fullListing = false;
             }
         }
-        if (store.finishGather(jobId, owner, fullListing)) {
-            LOG.info("Gathered job {}: {} objects", jobId, context.emitted);
+        if (jobs.finishGather(jobId, owner, fullListing)) {
+            LOG.info("Gathered job {}: {} objects, {} of them unchanged and finished without fetch or import", jobId,
+                    context.emitted, context.unchanged);
         }
-        store.finishJobIfDone(jobId);
+        jobs.finishJobIfDone(jobId);
         return Result.GATHERED;
+    }
+
+    private static boolean skipsUnchanged(Harvester harvester, HarvestSource source) {
+        try {
+            return harvester.skipsUnchangedRecords(source);
+        } catch (Throwable e) {
+            LOG.warn("Harvester {} failed to say whether unchanged records may be skipped; they are imported",
+                    source.type(), e);
+            return false;
+        }
     }
 
     private Result engineFailed(String jobId, RuntimeException failure) {
@@ -147,11 +167,11 @@ final class GatherRunner {
     }
 
     private void applyDeletions(HarvestJob job, HarvestSource source, Consumer<List<String>> publish) {
-        long vanished = store.countVanished(job);
+        long vanished = writer.countVanished(job);
         if (vanished == 0) {
             return;
         }
-        long provided = store.currentDatasetCount(source.id());
+        long provided = writer.currentDatasetCount(source.id());
         DeletionPolicy policy = DeletionPolicy.of(source.config(), maxDeletionShare);
         double share = provided == 0 ? 1.0 : (double) vanished / provided;
         if (share > policy.maxShare() && !policy.force()) {
@@ -162,10 +182,10 @@ final class GatherRunner {
                             + " \"deletion_guard_max_share\") and harvest again.",
                     vanished, provided, share * 100, policy.maxShare() * 100);
             LOG.warn("Job {}: {}", job.id(), message);
-            store.addGatherError(job.id(), message);
+            jobs.addGatherError(job.id(), message);
             return;
         }
-        long created = store.createDeletionObjects(job, batchSize, publish);
+        long created = writer.createDeletionObjects(job, batchSize, publish);
         LOG.info("Job {}: {} datasets disappeared from the remote and will be deleted", job.id(), created);
     }
 
@@ -204,17 +224,21 @@ final class GatherRunner {
         private final HarvestSource source;
         private final String owner;
         private final Consumer<List<String>> publish;
+        private final boolean skipUnchanged;
         private final List<NewHarvestObject> pending = new ArrayList<>();
         private final Set<String> pendingPresent = new LinkedHashSet<>();
         private long emitted;
+        private long unchanged;
         private boolean hadErrors;
         private RuntimeException engineFailure;
 
-        StreamingGatherContext(HarvestJob job, HarvestSource source, String owner, Consumer<List<String>> publish) {
+        StreamingGatherContext(HarvestJob job, HarvestSource source, String owner, Consumer<List<String>> publish,
+                boolean skipUnchanged) {
             this.job = job;
             this.source = source;
             this.owner = owner;
             this.publish = publish;
+            this.skipUnchanged = skipUnchanged;
         }
 
         @Override
@@ -234,7 +258,7 @@ final class GatherRunner {
 
         @Override
         public Optional<HarvestJob> lastErrorFreeJob() {
-            return store.lastErrorFreeJob(source.id(), job.id());
+            return jobs.lastErrorFreeJob(source.id(), job.id());
         }
 
         @Override
@@ -256,12 +280,12 @@ final class GatherRunner {
         @Override
         public void gatherError(String message) {
             hadErrors = true;
-            store.addGatherError(job.id(), message);
+            jobs.addGatherError(job.id(), message);
         }
 
         @Override
         public Set<String> knownGuids(Collection<String> guids) {
-            return store.currentGuids(source.id(), guids);
+            return writer.currentGuids(source.id(), guids);
         }
 
         @Override
@@ -275,16 +299,20 @@ final class GatherRunner {
             }
             try {
                 if (!pending.isEmpty()) {
-                    List<String> ids = store.insertObjects(job, pending);
-                    emitted += ids.size();
+                    GatherWriter.StoredBatch stored = writer.insertObjects(job, source.config(), pending,
+                            skipUnchanged);
+                    emitted += stored.waitingIds().size() + stored.finishedUnchanged();
+                    unchanged += stored.finishedUnchanged();
                     pending.clear();
-                    publishQuietly(ids);
+                    if (!stored.waitingIds().isEmpty()) {
+                        publishQuietly(stored.waitingIds());
+                    }
                 }
                 if (!pendingPresent.isEmpty()) {
-                    store.markPresent(job.id(), pendingPresent);
+                    writer.markPresent(job.id(), pendingPresent);
                     pendingPresent.clear();
                 }
-                if (!store.extendGatherLease(job.id(), owner, lease)) {
+                if (!jobs.extendGatherLease(job.id(), owner, lease)) {
                     throw new LostGatherLease("the gather lease of job " + job.id()
                             + " expired or the job was aborted");
                 }

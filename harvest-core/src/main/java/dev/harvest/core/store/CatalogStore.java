@@ -39,7 +39,7 @@ public final class CatalogStore {
 
     public Optional<Dataset> findDataset(String idOrName) throws CatalogException {
         try {
-            return database.inTransaction(session -> findDatasetEntity(session, idOrName).map(CatalogStore::toDataset));
+            return database.read(session -> findDatasetEntity(session, idOrName).map(CatalogStore::toDataset));
         } catch (RuntimeException e) {
             throw new CatalogException("Cannot read dataset " + idOrName + ": " + e.getMessage(), e);
         }
@@ -141,7 +141,7 @@ public final class CatalogStore {
 
     public boolean isDatasetNameTaken(String name) throws CatalogException {
         try {
-            return database.inTransaction(session -> isNameTaken(session, name));
+            return database.read(session -> isNameTaken(session, name));
         } catch (RuntimeException e) {
             throw new CatalogException("Cannot read dataset names: " + e.getMessage(), e);
         }
@@ -154,7 +154,7 @@ public final class CatalogStore {
     }
 
     public long datasetCount(boolean includeDeleted) {
-        return database.inTransaction(session -> session.createSelectionQuery(
+        return database.read(session -> session.createSelectionQuery(
                         "select count(*) from CatalogDatasetEntity" + (includeDeleted ? "" : " where state = 'active'"),
                         Long.class)
                 .getSingleResult());
@@ -162,7 +162,7 @@ public final class CatalogStore {
 
     public Optional<CatalogGroup> findGroup(GroupKind kind, String idOrName) throws CatalogException {
         try {
-            return database.inTransaction(session -> {
+            return database.read(session -> {
                 CatalogGroupEntity byId = session.find(CatalogGroupEntity.class, idOrName);
                 if (byId != null && byId.kind.equals(kind.name())) {
                     return Optional.of(new CatalogGroup(read(byId.data)));

@@ -10,26 +10,17 @@ public enum ObjectState {
 
     /** @return whether the object is done (COMPLETE or ERROR) */
     public boolean isTerminal() {
-        return this == COMPLETE || this == ERROR;
+        return Transitions.TERMINAL.contains(this);
     }
 
     /**
-     * The legal transitions. Every write of a state is a compare-and-set from one of these {@code from} states, so
-     * this table is the whole state machine:
-     * WAITING→FETCH (claim), FETCH→FETCH and IMPORT→FETCH (reclaim after an expired lease), FETCH→IMPORT,
-     * FETCH→COMPLETE (unchanged), IMPORT→COMPLETE, FETCH→WAITING and IMPORT→WAITING (a worker gives the object
-     * back after the engine failed), and anything unfinished→ERROR (failure, retry limit, abort, timeout).
+     * Whether the engine may move an object from {@code from} to {@code to}; see {@link Transitions}.
      *
      * @param from the current state
      * @param to the wanted state
-     * @return whether the engine may move an object from {@code from} to {@code to}
+     * @return whether the move is allowed
      */
     public static boolean isAllowed(ObjectState from, ObjectState to) {
-        return switch (from) {
-            case WAITING -> to == FETCH || to == ERROR;
-            case FETCH -> to == WAITING || to == FETCH || to == IMPORT || to == COMPLETE || to == ERROR;
-            case IMPORT -> to == WAITING || to == FETCH || to == COMPLETE || to == ERROR;
-            case COMPLETE, ERROR -> false;
-        };
+        return Transitions.isAllowed(from, to);
     }
 }

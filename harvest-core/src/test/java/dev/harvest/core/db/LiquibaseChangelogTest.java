@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.harvest.core.config.HarvestConfig;
-import dev.harvest.core.store.HarvestStore;
+import dev.harvest.core.store.Entities;
 import dev.harvest.core.testing.TestDatabases;
 import dev.harvest.core.testing.TestDatabases.Kind;
 import java.sql.Connection;
@@ -29,7 +29,7 @@ class LiquibaseChangelogTest {
         HarvestDatabase.initialise(config);
         HarvestDatabase.initialise(config);
 
-        try (HarvestDatabase database = HarvestDatabase.open(config, HarvestStore.ENTITIES);
+        try (HarvestDatabase database = HarvestDatabase.open(config, Entities.ALL);
                 Connection connection = database.dataSource().getConnection()) {
             Set<String> tables = new TreeSet<>();
             DatabaseMetaData meta = connection.getMetaData();
@@ -54,7 +54,7 @@ class LiquibaseChangelogTest {
             try (var statement = connection.createStatement();
                     ResultSet count = statement.executeQuery("select count(*) from databasechangelog")) {
                 count.next();
-                assertEquals(3, count.getInt(1), "each changeset applied exactly once");
+                assertEquals(4, count.getInt(1), "each changeset applied exactly once");
             }
         }
     }

@@ -18,12 +18,12 @@ class ConsumerRunnerTest {
         try (InMemoryHarvestQueue queue = new InMemoryHarvestQueue("consumer-test")) {
             AtomicBoolean failedOnce = new AtomicBoolean();
             List<String> handled = new CopyOnWriteArrayList<>();
-            ConsumerRunner runner = new ConsumerRunner(queue, QueueName.FETCH, id -> {
-                if (id.equals("poison") && failedOnce.compareAndSet(false, true)) {
+            ConsumerRunner runner = new ConsumerRunner(queue, QueueName.FETCH, ids -> {
+                if (ids.contains("poison") && failedOnce.compareAndSet(false, true)) {
                     throw new StackOverflowError("escaped a plugin");
                 }
-                handled.add(id);
-            }, 1);
+                handled.addAll(ids);
+            }, 1, 1);
             queue.publish(QueueName.FETCH, List.of("poison", "next"));
 
             runner.start();

@@ -1,0 +1,396 @@
+package dev.harvest.core.store;
+
+import dev.harvest.api.HarvestJob;
+import dev.harvest.core.db.HarvestDatabase;
+import dev.harvest.core.store.Transitions.JobTransition;
+import jakarta.persistence.LockModeType;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+import org.hibernate.Session;
+
+/**
+ * The {@code harvest_job} table: creating jobs, the gather claim and its lease, and every job transition of
+ * {@link Transitions.JobTransition}, each a guarded compare-and-set. Stopping a job (abort, timeout) errors its
+ * unfinished objects in the same transaction.
+ */
+public final class JobStore {
+
+    private final HarvestDatabase database;
+    private final SqlDialect dialect;
+    private final Clock clock;
+
+    public JobStore(HarvestDatabase database, SqlDialect dialect, Clock clock) {
+        this.database = database;
+        this.dialect = dialect;
+        this.clock = clock;
+    }
+
+    /** The outcome of creating a job. */
+    public sealed interface JobCreation {
+        record Created(HarvestJob job) implements JobCreation {}
+
+        record SourceInactive() implements JobCreation {}
+
+        record AlreadyPending(HarvestJob pending) implements JobCreation {}
+    }
+
+    /**
+     * Creates a {@code New} job unless the source already has a {@code New} or {@code Running} one. The source
+     * row is locked for the check, so two concurrent creations cannot both succeed.
+     */
+    public JobCreation createJob(String sourceId) {
+        return database.inTransaction(session -> {
+            SourceEntity source = session.find(SourceEntity.class, sourceId, LockModeType.PESSIMISTIC_WRITE);
+            if (source == null) {
+                throw new IllegalArgumentException("Harvest source " + sourceId + " does not exist");
+            }
+            if (!Boolean.TRUE.equals(source.active)) {
+                return new JobCreation.SourceInactive();
+            }
+            Optional<JobEntity> pending = session.createSelectionQuery(
+                            "from JobEntity where sourceId = :s and status in ('New', 'Running') order by created desc",
+                            JobEntity.class)
+                    .setParameter("s", sourceId)
+                    .setMaxResults(1)
+                    .uniqueResultOptional();
+            if (pending.isPresent()) {
+                return new JobCreation.AlreadyPending(Rows.toApi(pending.get()));
+            }
+            JobEntity job = new JobEntity();
+            job.id = Rows.newId();
+            job.created = Rows.now(clock);
+            job.sourceId = sourceId;
+            job.status = JobStatus.NEW.value();
+            job.fullListing = false;
+            session.persist(job);
+            return new JobCreation.Created(Rows.toApi(job));
+        });
+    }
+
+    /** @return the job */
+    public Optional<HarvestJob> findJob(String jobId) {
+        return database.read(session -> Optional.ofNullable(session.find(JobEntity.class, jobId)).map(Rows::toApi));
+    }
+
+    /** @return the source's most recently created job */
+    public Optional<HarvestJob> latestJob(String sourceId) {
+        return database.read(session -> session.createSelectionQuery(
+                        "from JobEntity where sourceId = :s order by created desc", JobEntity.class)
+                .setParameter("s", sourceId)
+                .setMaxResults(1)
+                .uniqueResultOptional()
+                .map(Rows::toApi));
+    }
+
+    /** @return jobs, newest first, of one source or all when {@code sourceId} is null */
+    public List<HarvestJob> listJobs(String sourceId, JobStatus status) {
+        StringBuilder hql = new StringBuilder("from JobEntity where 1 = 1");
+        if (sourceId != null) {
+            hql.append(" and sourceId = :s");
+        }
+        if (status != null) {
+            hql.append(" and status = :status");
+        }
+        hql.append(" order by created desc");
+        return database.read(session -> {
+            var query = session.createSelectionQuery(hql.toString(), JobEntity.class);
+            if (sourceId != null) {
+                query.setParameter("s", sourceId);
+            }
+            if (status != null) {
+                query.setParameter("status", status.value());
+            }
+            return query.getResultList().stream().map(Rows::toApi).toList();
+        });
+    }
+
+    /** @return the number of jobs of a source */
+    public long jobCount(String sourceId) {
+        return database.read(session -> session.createSelectionQuery(
+                        "select count(*) from JobEntity where sourceId = :source", Long.class)
+                .setParameter("source", sourceId)
+                .getSingleResult());
+    }
+
+    /**
+     * {@code New} → {@code Running}, recording when the job was queued.
+     *
+     * @return whether this call made the transition
+     */
+    public boolean startJob(String jobId) {
+        LocalDateTime now = Rows.now(clock);
+        return database.inTransaction(session -> session.createMutationQuery(
+                        "update JobEntity set status = " + JobTransition.START.target() + ", queuedAt = :now"
+                                + " where id = :id and " + JobTransition.START.guard("status"))
+                .setParameter("now", now)
+                .setParameter("id", jobId)
+                .executeUpdate()) == 1;
+    }
+
+    /** Records that running jobs were (re)sent to the gather queue. */
+    public void markJobsQueued(List<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return;
+        }
+        LocalDateTime now = Rows.now(clock);
+        database.inTransaction(session -> session.createMutationQuery(
+                        "update JobEntity set queuedAt = :now where id in (:ids)")
+                .setParameter("now", now)
+                .setParameterList("ids", jobIds)
+                .executeUpdate());
+    }
+
+    /**
+     * Claims a running job's gather for one worker: allowed when nobody gathered it yet, or when the previous
+     * gatherer's lease expired before it finished (it died).
+     *
+     * @return the claimed job, or empty if the job is not running, already gathered or held by a live worker
+     */
+    public Optional<HarvestJob> claimGather(String jobId, String owner, Duration lease) {
+        LocalDateTime now = Rows.now(clock);
+        return database.inTransaction(session -> {
+            int updated = session.createMutationQuery(
+                            "update JobEntity set gatherOwner = :owner, gatherLeaseUntil = :lease,"
+                                    + " gatherStarted = coalesce(gatherStarted, :now)"
+                                    + " where id = :id and status = 'Running' and gatherFinished is null"
+                                    + " and (gatherOwner is null or gatherLeaseUntil < :now)")
+                    .setParameter("owner", owner)
+                    .setParameter("lease", now.plus(lease))
+                    .setParameter("now", now)
+                    .setParameter("id", jobId)
+                    .executeUpdate();
+            return updated == 1 ? Optional.of(Rows.toApi(session.find(JobEntity.class, jobId))) : Optional.empty();
+        });
+    }
+
+    /** @return whether the gatherer still holds the job (it extended its lease) */
+    public boolean extendGatherLease(String jobId, String owner, Duration lease) {
+        LocalDateTime until = Rows.now(clock).plus(lease);
+        return database.inTransaction(session -> session.createMutationQuery(
+                        "update JobEntity set gatherLeaseUntil = :lease where id = :id and gatherOwner = :owner"
+                                + " and gatherFinished is null and status = 'Running'")
+                .setParameter("lease", until)
+                .setParameter("id", jobId)
+                .setParameter("owner", owner)
+                .executeUpdate()) == 1;
+    }
+
+    /** Ends a gather held by {@code owner}; {@code fullListing} records whether deletions may be inferred. */
+    public boolean finishGather(String jobId, String owner, boolean fullListing) {
+        LocalDateTime now = Rows.now(clock);
+        return database.inTransaction(session -> session.createMutationQuery(
+                        "update JobEntity set gatherFinished = :now, fullListing = :full, gatherLeaseUntil = null"
+                                + " where id = :id and gatherOwner = :owner and gatherFinished is null")
+                .setParameter("now", now)
+                .setParameter("full", fullListing)
+                .setParameter("id", jobId)
+                .setParameter("owner", owner)
+                .executeUpdate()) == 1;
+    }
+
+    /**
+     * Marks a job {@code Finished} if its gather is done and every object is COMPLETE or ERROR, in one statement,
+     * so that concurrent workers finishing the last objects cannot both miss it or both do it.
+     *
+     * @return whether this call finished the job
+     */
+    public boolean finishJobIfDone(String jobId) {
+        LocalDateTime now = Rows.now(clock);
+        return database.inTransaction(session -> session.createNativeMutationQuery(
+                        "update harvest_job set status = " + JobTransition.FINISH.target() + ", finished = :now"
+                                + " where id = :id and " + JobTransition.FINISH.guard("status")
+                                + " and gather_finished is not null"
+                                + " and not exists (select 1 from harvest_object o where o.harvest_job_id = :id"
+                                + " and " + Transitions.unfinished("o") + ")")
+                .setParameter("now", now)
+                .setParameter("id", jobId)
+                .executeUpdate()) == 1;
+    }
+
+    /** @return running jobs whose gather has finished (candidates for {@link #finishJobIfDone}) */
+    public List<String> runningGatheredJobIds() {
+        return database.read(session -> session.createSelectionQuery(
+                        "select id from JobEntity where status = 'Running' and gatherFinished is not null", String.class)
+                .getResultList());
+    }
+
+    /**
+     * Finishes a job on timeout with ckanext-harvest's message, erroring its unfinished objects.
+     *
+     * @return whether this call finished it
+     */
+    public boolean timeOutJob(String jobId, String message) {
+        LocalDateTime now = Rows.now(clock);
+        return database.inTransaction(session -> {
+            int updated = session.createMutationQuery("update JobEntity set status = "
+                            + JobTransition.FINISH.target() + ", finished = :now where id = :id and "
+                            + JobTransition.FINISH.guard("status"))
+                    .setParameter("now", now)
+                    .setParameter("id", jobId)
+                    .executeUpdate();
+            if (updated == 1) {
+                insertGatherError(session, jobId, message, now);
+                stopUnfinishedObjects(session, jobId, "Job " + jobId + " timed out before this object was finished",
+                        "Timeout", now);
+            }
+            return updated == 1;
+        });
+    }
+
+    /**
+     * The job's last action time (spec §1.9): the latest import_finished of a COMPLETE object, else the end of
+     * the gather, else the latest gathered object, else the job's creation.
+     */
+    public LocalDateTime lastActionTime(String jobId) {
+        return database.read(session -> {
+            LocalDateTime lastImport = session.createSelectionQuery(
+                            "select max(importFinished) from ObjectEntity where jobId = :j and state = 'COMPLETE'",
+                            LocalDateTime.class)
+                    .setParameter("j", jobId).getSingleResult();
+            if (lastImport != null) {
+                return lastImport;
+            }
+            JobEntity job = session.find(JobEntity.class, jobId);
+            if (job.gatherFinished != null) {
+                return job.gatherFinished;
+            }
+            LocalDateTime lastGathered = session.createSelectionQuery(
+                            "select max(gathered) from ObjectEntity where jobId = :j", LocalDateTime.class)
+                    .setParameter("j", jobId).getSingleResult();
+            return lastGathered != null ? lastGathered : job.created;
+        });
+    }
+
+    /**
+     * Aborts a job: {@code Aborted}, and every unfinished object {@code ERROR} with report status
+     * {@code errored} and an object error saying why. An object that a worker finishes meanwhile ends either
+     * COMPLETE (the worker committed first) or ERROR with the abort error, never both.
+     *
+     * @return the number of objects errored, or -1 if the job was already finished or aborted
+     */
+    public int abortJob(String jobId) {
+        LocalDateTime now = Rows.now(clock);
+        return database.inTransaction(session -> {
+            int updated = session.createMutationQuery("update JobEntity set status = "
+                            + JobTransition.ABORT.target() + ", finished = :now, gatherOwner = null,"
+                            + " gatherLeaseUntil = null where id = :id and " + JobTransition.ABORT.guard("status"))
+                    .setParameter("now", now)
+                    .setParameter("id", jobId)
+                    .executeUpdate();
+            if (updated == 0) {
+                return -1;
+            }
+            return stopUnfinishedObjects(session, jobId,
+                    "Job " + jobId + " was aborted before this object was finished", "Abort", now);
+        });
+    }
+
+    /**
+     * Errors every unfinished object of a stopped job and gives exactly those objects an error saying why. The
+     * update comes first and marks the rows it changed: a concurrent worker's commit is either seen by the update
+     * (the object is then done and left alone) or waits for this transaction (and then finds the object ERROR and
+     * writes nothing), so the error rows always match the objects this call errored.
+     */
+    private int stopUnfinishedObjects(Session session, String jobId, String message, String stage,
+            LocalDateTime now) {
+        String marker = "stop:" + Rows.newId();
+        int stopped = session.createNativeMutationQuery(
+                        "update harvest_object set state = 'ERROR', report_status = 'errored', claimed_by = :marker,"
+                                + " lease_until = null where harvest_job_id = :id and "
+                                + Transitions.ObjectTransition.STOP.guard(""))
+                .setParameter("marker", marker)
+                .setParameter("id", jobId)
+                .executeUpdate();
+        if (stopped > 0) {
+            session.createNativeMutationQuery(
+                            "insert into harvest_object_error (id, harvest_object_id, message, stage, line, created)"
+                                    + " select " + dialect.uuid() + ", o.id, :msg, :stage, null, :now"
+                                    + " from harvest_object o where o.harvest_job_id = :id and o.claimed_by = :marker")
+                    .setParameter("msg", message)
+                    .setParameter("stage", stage)
+                    .setParameter("now", now)
+                    .setParameter("id", jobId)
+                    .setParameter("marker", marker)
+                    .executeUpdate();
+            session.createNativeMutationQuery("update harvest_object set claimed_by = null"
+                            + " where harvest_job_id = :id and claimed_by = :marker")
+                    .setParameter("id", jobId)
+                    .setParameter("marker", marker)
+                    .executeUpdate();
+        }
+        return stopped;
+    }
+
+    /** @return ids of {@code New} jobs of active sources, oldest first */
+    public List<String> newJobIds() {
+        return database.read(session -> session.createNativeQuery(
+                        "select j.id from harvest_job j join harvest_source s on s.id = j.source_id"
+                                + " where j.status = 'New' and s.active = true order by j.created", String.class)
+                .getResultList());
+    }
+
+    /**
+     * Running jobs whose gather message may be lost: never claimed, or claimed by a gatherer whose lease expired.
+     */
+    public List<String> runningJobsNeedingGather() {
+        LocalDateTime now = Rows.now(clock);
+        return database.read(session -> session.createSelectionQuery(
+                        "select id from JobEntity where status = 'Running' and gatherFinished is null"
+                                + " and (gatherOwner is null or gatherLeaseUntil < :now)", String.class)
+                .setParameter("now", now)
+                .getResultList());
+    }
+
+    /**
+     * The most recent earlier {@code Finished} job of the source that is error-free (spec §9.7, with two fixes:
+     * aborted jobs are never error-free, and neither is a job with any errored object).
+     */
+    public Optional<HarvestJob> lastErrorFreeJob(String sourceId, String excludingJobId) {
+        return database.read(session -> session.createNativeQuery(
+                        "select j.id from harvest_job j where j.source_id = :s and j.id <> :job"
+                                + " and j.status = 'Finished' and j.gather_started is not null"
+                                + " and not exists (select 1 from harvest_gather_error g where g.harvest_job_id = j.id)"
+                                + " and not exists (select 1 from harvest_object o where o.harvest_job_id = j.id"
+                                + " and o.state = 'ERROR')"
+                                + " order by j.gather_started desc", String.class)
+                .setParameter("s", sourceId)
+                .setParameter("job", excludingJobId)
+                .setMaxResults(1)
+                .uniqueResultOptional()
+                .map(id -> Rows.toApi(session.find(JobEntity.class, id))));
+    }
+
+    /**
+     * Deletes {@code harvest_log} records older than a number of days ({@code clean_harvest_log}).
+     *
+     * @return the number of records deleted
+     */
+    public int deleteLogOlderThan(int days) {
+        LocalDateTime cutoff = Rows.now(clock).minusDays(days);
+        return database.inTransaction(session -> session.createMutationQuery(
+                        "delete from LogEntity where created <= :cutoff")
+                .setParameter("cutoff", cutoff)
+                .executeUpdate());
+    }
+
+    /** Records a job-level error. */
+    public void addGatherError(String jobId, String message) {
+        LocalDateTime now = Rows.now(clock);
+        database.inTransaction(session -> {
+            insertGatherError(session, jobId, message, now);
+            return null;
+        });
+    }
+
+    private static void insertGatherError(Session session, String jobId, String message, LocalDateTime now) {
+        GatherErrorEntity error = new GatherErrorEntity();
+        error.id = Rows.newId();
+        error.jobId = jobId;
+        error.message = message;
+        error.created = now;
+        session.persist(error);
+    }
+}

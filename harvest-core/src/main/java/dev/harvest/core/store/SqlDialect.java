@@ -1,0 +1,45 @@
+package dev.harvest.core.store;
+
+/**
+ * The few statements that differ between PostgreSQL and H2. Everything else the stores run is portable SQL.
+ */
+public final class SqlDialect {
+
+    private final boolean postgres;
+
+    public SqlDialect(boolean postgres) {
+        this.postgres = postgres;
+    }
+
+    /** @return whether this is PostgreSQL (else H2) */
+    public boolean isPostgres() {
+        return postgres;
+    }
+
+    /** @return an expression that yields a fresh 36-character UUID per row */
+    String uuid() {
+        return postgres ? "cast(gen_random_uuid() as varchar)" : "cast(random_uuid() as varchar)";
+    }
+
+    /** @return an insert of (job, guid) into {@code harvest_gather_seen} that ignores rows already there */
+    String insertGatherSeen() {
+        return postgres
+                ? "insert into harvest_gather_seen (harvest_job_id, guid) values (?, ?) on conflict do nothing"
+                : "merge into harvest_gather_seen key (harvest_job_id, guid) values (?, ?)";
+    }
+
+    /**
+     * The {@code WHERE} of a claim of the rows of {@code harvest_object o} that match {@code condition}. On
+     * PostgreSQL, rows another transaction holds are skipped instead of waited for ({@code FOR UPDATE SKIP LOCKED});
+     * a row committed meanwhile is checked again on its new version. H2 re-checks the condition of a plain guarded
+     * update on rows changed concurrently (it would not inside a sub-select), so it takes the condition directly.
+     *
+     * @param condition a condition on the alias {@code o}
+     * @return the condition to put after the update's {@code WHERE}
+     */
+    String claimable(String condition) {
+        return postgres
+                ? "o.id in (select o.id from harvest_object o where " + condition + " for update skip locked)"
+                : condition;
+    }
+}

@@ -147,7 +147,13 @@ public final class HarvestDatabase implements AutoCloseable {
         return sessionFactory.fromTransaction(opened -> {
             ambient.set(opened);
             try {
-                return work.apply(opened);
+                T result = work.apply(opened);
+                if (opened.getTransaction().getRollbackOnly()) {
+                    // Hibernate marks a transaction for rollback when one of its statements failed, even one that a
+                    // savepoint undid; committing would roll back silently, so fail loudly instead
+                    throw new IllegalStateException("The transaction was marked for rollback by a failed statement");
+                }
+                return result;
             } finally {
                 ambient.remove();
             }

@@ -272,6 +272,7 @@ final class ObjectBatchProcessor {
     private List<ObjectResult> importInTransaction(String token, List<ObjectWork> work) {
         try {
             return database.inTransaction(session -> {
+                objects.holdJobs(jobIdsOf(work));
                 List<ObjectResult> results = new ArrayList<>(work.size());
                 for (ObjectWork item : work) {
                     importOne(token, item).ifPresent(results::add);
@@ -285,11 +286,19 @@ final class ObjectBatchProcessor {
                     work.size(), GatherRunner.describe(batchFailure));
             List<ObjectResult> results = new ArrayList<>(work.size());
             for (ObjectWork item : work) {
-                database.inTransaction(session -> {
-                    Optional<ObjectResult> result = importOne(token, item);
-                    result.ifPresent(r -> objects.updateCurrent(List.of(r)));
-                    return result;
-                }).ifPresent(results::add);
+                try {
+                    database.inTransaction(session -> {
+                        objects.holdJobs(List.of(item.object.jobId()));
+                        Optional<ObjectResult> result = importOne(token, item);
+                        result.ifPresent(r -> objects.updateCurrent(List.of(r)));
+                        return result;
+                    }).ifPresent(results::add);
+                } catch (RuntimeException failure) {
+                    // this object's own transaction failed at commit: it is the culprit
+                    LOG.warn("Object {} ({}) could not be committed", item.object.id(), item.object.guid(), failure);
+                    recordFailure(token, item, item.error("Import failed at commit: "
+                            + GatherRunner.describe(rootCause(failure)), "Import", false)).ifPresent(results::add);
+                }
             }
             return results;
         }
@@ -337,9 +346,23 @@ final class ObjectBatchProcessor {
         return Optional.of(result);
     }
 
+    private static Throwable rootCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    private static Set<String> jobIdsOf(List<ObjectWork> work) {
+        Set<String> ids = new LinkedHashSet<>();
+        work.forEach(item -> ids.add(item.object.jobId()));
+        return ids;
+    }
+
     private List<ObjectResult> importOutsideTransaction(String token, List<ObjectWork> work) {
         List<ObjectResult> results = stages.map(work, this::runImport);
-        List<String> lost = objects.finishAll(token, results);
+        List<String> lost = objects.finishAll(token, jobIdsOf(work), results);
         if (!lost.isEmpty()) {
             LOG.warn("{} object(s) were taken over or their job aborted while this worker imported them into the"
                     + " catalog; their outcome was not recorded: {}", lost.size(), lost);

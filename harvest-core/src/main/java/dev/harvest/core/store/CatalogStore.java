@@ -8,22 +8,31 @@ import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.api.catalog.GroupKind;
 import dev.harvest.core.db.HarvestDatabase;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.hibernate.Session;
 
-/** Storage of the embedded catalog's datasets and groups, as JSON documents with indexed key columns. */
+/**
+ * Storage of the embedded catalog's datasets and groups, as JSON documents with indexed key columns.
+ *
+ * <p>Plain JDBC through the current harvest transaction: inside a batch import, each write runs in its own savepoint
+ * and a failed one (a constraint, a value too long) rolls back alone, leaving the batch's transaction usable.
+ */
 public final class CatalogStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
     private static final DateTimeFormatter CKAN_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS");
+    private static final String DATASET_COLUMNS = "id, name, state, metadata_created, data";
 
     private final HarvestDatabase database;
     private final Clock clock;
@@ -33,26 +42,62 @@ public final class CatalogStore {
         this.clock = clock;
     }
 
-    private LocalDateTime now() {
-        return LocalDateTime.now(clock.withZone(ZoneOffset.UTC));
+    /** A row of {@code catalog_dataset}. */
+    private record DatasetRow(String id, String name, String state, LocalDateTime created, String data) {
+        static DatasetRow read(ResultSet result) throws SQLException {
+            Timestamp created = result.getTimestamp(4);
+            return new DatasetRow(result.getString(1), result.getString(2), result.getString(3),
+                    created == null ? null : created.toLocalDateTime(), result.getString(5));
+        }
+    }
+
+    /** JDBC work that may fail with an SQLException. */
+    private interface Jdbc<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private <T> T read(Jdbc<T> work) {
+        return database.read(session -> session.doReturningWork(connection -> unconverted(work, connection)));
+    }
+
+    private <T> T write(Jdbc<T> work) {
+        return database.inTransaction(session -> session.doReturningWork(connection -> unconverted(work, connection)));
+    }
+
+    /**
+     * Runs JDBC work with its SQLException wrapped before Hibernate sees it: Hibernate's conversion would mark the
+     * whole transaction for rollback, although the savepoint around this write already undid it.
+     */
+    private static <T> T unconverted(Jdbc<T> work, Connection connection) {
+        try {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     public Optional<Dataset> findDataset(String idOrName) throws CatalogException {
         try {
-            return database.read(session -> findDatasetEntity(session, idOrName).map(CatalogStore::toDataset));
+            return read(connection -> findDatasetRow(connection, idOrName)).map(row -> new Dataset(read(row.data)));
         } catch (RuntimeException e) {
             throw new CatalogException("Cannot read dataset " + idOrName + ": " + e.getMessage(), e);
         }
     }
 
-    private static Optional<CatalogDatasetEntity> findDatasetEntity(Session session, String idOrName) {
-        CatalogDatasetEntity byId = session.find(CatalogDatasetEntity.class, idOrName);
-        if (byId != null) {
-            return Optional.of(byId);
+    private static Optional<DatasetRow> findDatasetRow(Connection connection, String idOrName) throws SQLException {
+        Optional<DatasetRow> byId = selectDataset(connection, "id", idOrName);
+        return byId.isPresent() ? byId : selectDataset(connection, "name", idOrName);
+    }
+
+    private static Optional<DatasetRow> selectDataset(Connection connection, String column, String value)
+            throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "select " + DATASET_COLUMNS + " from catalog_dataset where " + column + " = ?")) {
+            select.setString(1, value);
+            try (ResultSet result = select.executeQuery()) {
+                return result.next() ? Optional.of(DatasetRow.read(result)) : Optional.empty();
+            }
         }
-        return session.createSelectionQuery("from CatalogDatasetEntity where name = :n", CatalogDatasetEntity.class)
-                .setParameter("n", idOrName)
-                .uniqueResultOptional();
     }
 
     public Dataset createDataset(Dataset dataset) throws CatalogException {
@@ -61,7 +106,7 @@ public final class CatalogStore {
             throw new CatalogException("Invalid dataset name '" + name
                     + "': 2 to 100 lowercase letters, digits, '-' or '_'");
         }
-        LocalDateTime now = now();
+        LocalDateTime now = Rows.now(clock);
         Map<String, Object> fields = dataset.toMap();
         String id = dataset.id() == null || dataset.id().isBlank() ? UUID.randomUUID().toString() : dataset.id();
         fields.put("id", id);
@@ -69,18 +114,21 @@ public final class CatalogStore {
         fields.put("metadata_created", CKAN_TIME.format(now));
         fields.put("metadata_modified", CKAN_TIME.format(now));
         try {
-            return database.inTransaction(session -> {
-                if (session.find(CatalogDatasetEntity.class, id) != null) {
+            return write(connection -> {
+                if (selectDataset(connection, "id", id).isPresent()) {
                     throw new IllegalStateException("A dataset with id " + id + " already exists");
                 }
-                if (isNameTaken(session, name)) {
+                if (isNameTaken(connection, name)) {
                     throw new IllegalStateException("That URL is already in use: dataset name '" + name + "' is taken");
                 }
-                CatalogDatasetEntity entity = new CatalogDatasetEntity();
-                entity.id = id;
-                entity.metadataCreated = now;
-                write(entity, fields, now);
-                session.persist(entity);
+                try (PreparedStatement insert = connection.prepareStatement("insert into catalog_dataset"
+                        + " (name, title, owner_org, state, metadata_modified, data, metadata_created, id)"
+                        + " values (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    bindWrite(insert, fields, now);
+                    insert.setTimestamp(7, Timestamp.valueOf(now));
+                    insert.setString(8, id);
+                    insert.executeUpdate();
+                }
                 return new Dataset(fields);
             });
         } catch (IllegalStateException e) {
@@ -95,23 +143,21 @@ public final class CatalogStore {
         if (id == null) {
             throw new CatalogException("Cannot update a dataset without an id");
         }
-        LocalDateTime now = now();
+        LocalDateTime now = Rows.now(clock);
         try {
-            return database.inTransaction(session -> {
-                CatalogDatasetEntity entity = session.find(CatalogDatasetEntity.class, id);
-                if (entity == null) {
-                    throw new IllegalStateException("Dataset " + id + " does not exist");
-                }
+            return write(connection -> {
+                DatasetRow row = selectDataset(connection, "id", id)
+                        .orElseThrow(() -> new IllegalStateException("Dataset " + id + " does not exist"));
                 Map<String, Object> fields = dataset.toMap();
-                String name = dataset.name() == null ? entity.name : dataset.name();
-                if (!name.equals(entity.name) && isNameTaken(session, name)) {
+                String name = dataset.name() == null ? row.name() : dataset.name();
+                if (!name.equals(row.name()) && isNameTaken(connection, name)) {
                     throw new IllegalStateException("That URL is already in use: dataset name '" + name + "' is taken");
                 }
                 fields.put("name", name);
                 fields.put("state", "active");
-                fields.put("metadata_created", CKAN_TIME.format(entity.metadataCreated));
+                fields.put("metadata_created", CKAN_TIME.format(row.created()));
                 fields.put("metadata_modified", CKAN_TIME.format(now));
-                write(entity, fields, now);
+                update(connection, id, fields, now);
                 return new Dataset(fields);
             });
         } catch (IllegalStateException e) {
@@ -122,15 +168,15 @@ public final class CatalogStore {
     }
 
     public void deleteDataset(String id) throws CatalogException {
-        LocalDateTime now = now();
+        LocalDateTime now = Rows.now(clock);
         try {
-            database.inTransaction(session -> {
-                CatalogDatasetEntity entity = session.find(CatalogDatasetEntity.class, id);
-                if (entity != null && !"deleted".equals(entity.state)) {
-                    Map<String, Object> fields = read(entity.data);
+            write(connection -> {
+                Optional<DatasetRow> row = selectDataset(connection, "id", id);
+                if (row.isPresent() && !"deleted".equals(row.get().state())) {
+                    Map<String, Object> fields = read(row.get().data());
                     fields.put("state", "deleted");
                     fields.put("metadata_modified", CKAN_TIME.format(now));
-                    write(entity, fields, now);
+                    update(connection, id, fields, now);
                 }
                 return null;
             });
@@ -139,44 +185,77 @@ public final class CatalogStore {
         }
     }
 
+    private static void update(Connection connection, String id, Map<String, Object> fields, LocalDateTime now)
+            throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("update catalog_dataset set name = ?, title = ?,"
+                + " owner_org = ?, state = ?, metadata_modified = ?, data = ? where id = ?")) {
+            bindWrite(update, fields, now);
+            update.setString(7, id);
+            update.executeUpdate();
+        }
+    }
+
+    private static void bindWrite(PreparedStatement statement, Map<String, Object> fields, LocalDateTime now)
+            throws SQLException {
+        Object title = fields.get("title");
+        Object owner = fields.get("owner_org");
+        statement.setString(1, (String) fields.get("name"));
+        statement.setString(2, title == null ? null : title.toString());
+        statement.setString(3, owner == null ? null : owner.toString());
+        statement.setString(4, (String) fields.get("state"));
+        statement.setTimestamp(5, Timestamp.valueOf(now));
+        statement.setString(6, toJson(fields));
+    }
+
     public boolean isDatasetNameTaken(String name) throws CatalogException {
         try {
-            return database.read(session -> isNameTaken(session, name));
+            return read(connection -> isNameTaken(connection, name));
         } catch (RuntimeException e) {
             throw new CatalogException("Cannot read dataset names: " + e.getMessage(), e);
         }
     }
 
-    private static boolean isNameTaken(Session session, String name) {
-        return session.createSelectionQuery("select count(*) from CatalogDatasetEntity where name = :n", Long.class)
-                .setParameter("n", name)
-                .getSingleResult() > 0;
+    private static boolean isNameTaken(Connection connection, String name) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("select 1 from catalog_dataset where name = ?")) {
+            select.setString(1, name);
+            try (ResultSet result = select.executeQuery()) {
+                return result.next();
+            }
+        }
     }
 
     public long datasetCount(boolean includeDeleted) {
-        return database.read(session -> session.createSelectionQuery(
-                        "select count(*) from CatalogDatasetEntity" + (includeDeleted ? "" : " where state = 'active'"),
-                        Long.class)
-                .getSingleResult());
+        return read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("select count(*) from catalog_dataset"
+                    + (includeDeleted ? "" : " where state = 'active'"));
+                    ResultSet result = select.executeQuery()) {
+                result.next();
+                return result.getLong(1);
+            }
+        });
     }
 
     public Optional<CatalogGroup> findGroup(GroupKind kind, String idOrName) throws CatalogException {
         try {
-            return database.read(session -> {
-                CatalogGroupEntity byId = session.find(CatalogGroupEntity.class, idOrName);
-                if (byId != null && byId.kind.equals(kind.name())) {
-                    return Optional.of(new CatalogGroup(read(byId.data)));
-                }
-                return session.createSelectionQuery("from CatalogGroupEntity where kind = :k and name = :n",
-                                CatalogGroupEntity.class)
-                        .setParameter("k", kind.name())
-                        .setParameter("n", idOrName)
-                        .uniqueResultOptional()
-                        .map(entity -> new CatalogGroup(read(entity.data)));
-            });
+            return read(connection -> {
+                Optional<String> byId = selectGroup(connection, kind, "id", idOrName);
+                return byId.isPresent() ? byId : selectGroup(connection, kind, "name", idOrName);
+            }).map(data -> new CatalogGroup(read(data)));
         } catch (RuntimeException e) {
             throw new CatalogException("Cannot read " + kind.name().toLowerCase() + " " + idOrName + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<String> selectGroup(Connection connection, GroupKind kind, String column, String value)
+            throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "select data from catalog_group where kind = ? and " + column + " = ?")) {
+            select.setString(1, kind.name());
+            select.setString(2, value);
+            try (ResultSet result = select.executeQuery()) {
+                return result.next() ? Optional.of(result.getString(1)) : Optional.empty();
+            }
         }
     }
 
@@ -192,19 +271,27 @@ public final class CatalogStore {
         fields.putIfAbsent("type", kind == GroupKind.ORGANIZATION ? "organization" : "group");
         fields.putIfAbsent("state", "active");
         try {
-            return database.inTransaction(session -> {
-                if (session.find(CatalogGroupEntity.class, id) != null || session.createSelectionQuery(
-                                "select count(*) from CatalogGroupEntity where kind = :k and name = :n", Long.class)
-                        .setParameter("k", kind.name()).setParameter("n", name).getSingleResult() > 0) {
+            return write(connection -> {
+                boolean idTaken;
+                try (PreparedStatement select = connection.prepareStatement(
+                        "select 1 from catalog_group where id = ?")) {
+                    select.setString(1, id);
+                    try (ResultSet result = select.executeQuery()) {
+                        idTaken = result.next();
+                    }
+                }
+                if (idTaken || selectGroup(connection, kind, "name", name).isPresent()) {
                     throw new IllegalStateException("Group name or id already exists: " + name);
                 }
-                CatalogGroupEntity entity = new CatalogGroupEntity();
-                entity.id = id;
-                entity.kind = kind.name();
-                entity.name = name;
-                entity.title = group.title();
-                entity.data = toJson(fields);
-                session.persist(entity);
+                try (PreparedStatement insert = connection.prepareStatement(
+                        "insert into catalog_group (id, kind, name, title, data) values (?, ?, ?, ?, ?)")) {
+                    insert.setString(1, id);
+                    insert.setString(2, kind.name());
+                    insert.setString(3, name);
+                    insert.setString(4, group.title());
+                    insert.setString(5, toJson(fields));
+                    insert.executeUpdate();
+                }
                 return new CatalogGroup(fields);
             });
         } catch (IllegalStateException e) {
@@ -213,21 +300,6 @@ public final class CatalogStore {
             throw new CatalogException("Cannot create " + kind.name().toLowerCase() + " " + name + ": "
                     + e.getMessage(), e);
         }
-    }
-
-    private static void write(CatalogDatasetEntity entity, Map<String, Object> fields, LocalDateTime now) {
-        entity.name = (String) fields.get("name");
-        Object title = fields.get("title");
-        entity.title = title == null ? null : title.toString();
-        Object owner = fields.get("owner_org");
-        entity.ownerOrg = owner == null ? null : owner.toString();
-        entity.state = (String) fields.get("state");
-        entity.metadataModified = now;
-        entity.data = toJson(fields);
-    }
-
-    private static Dataset toDataset(CatalogDatasetEntity entity) {
-        return new Dataset(read(entity.data));
     }
 
     private static String toJson(Map<String, Object> fields) {

@@ -225,6 +225,7 @@ public final class JobStore {
     public boolean timeOutJob(String jobId, String message) {
         LocalDateTime now = Rows.now(clock);
         return database.inTransaction(session -> {
+            lockToStop(session, jobId);
             int updated = session.createMutationQuery("update JobEntity set status = "
                             + JobTransition.FINISH.target() + ", finished = :now where id = :id and "
                             + JobTransition.FINISH.guard("status"))
@@ -274,6 +275,7 @@ public final class JobStore {
     public int abortJob(String jobId) {
         LocalDateTime now = Rows.now(clock);
         return database.inTransaction(session -> {
+            lockToStop(session, jobId);
             int updated = session.createMutationQuery("update JobEntity set status = "
                             + JobTransition.ABORT.target() + ", finished = :now, gatherOwner = null,"
                             + " gatherLeaseUntil = null where id = :id and " + JobTransition.ABORT.guard("status"))
@@ -285,6 +287,16 @@ public final class JobStore {
             }
             return stopUnfinishedObjects(session, jobId,
                     "Job " + jobId + " was aborted before this object was finished", "Abort", now);
+        });
+    }
+
+    /** Waits until no batch of the job is importing, and keeps new ones from starting until this commits. */
+    private void lockToStop(Session session, String jobId) {
+        session.doWork(connection -> {
+            try (java.sql.PreparedStatement lock = connection.prepareStatement(dialect.lockJobToStop())) {
+                lock.setString(1, jobId);
+                lock.executeQuery().close();
+            }
         });
     }
 

@@ -271,6 +271,26 @@ public final class ObjectBatchStore {
     }
 
     /**
+     * Holds the jobs for this thread's transaction, so that a job cannot be stopped half-way through a batch's
+     * import: an abort waits for the batch's commit (see {@link SqlDialect#lockJobsOfBatch(int)}).
+     */
+    public void holdJobs(Collection<String> jobIds) {
+        String lock = dialect.lockJobsOfBatch(jobIds.size());
+        if (lock == null || jobIds.isEmpty()) {
+            return;
+        }
+        database.read(session -> {
+            session.doWork(connection -> {
+                try (PreparedStatement select = connection.prepareStatement(lock)) {
+                    bind(select, 1, jobIds);
+                    select.executeQuery().close();
+                }
+            });
+            return null;
+        });
+    }
+
+    /**
      * Ends one object, in this thread's transaction: a compare-and-set on the claim token, then its errors.
      *
      * @return false if the claim was lost (taken over, or its job aborted); nothing was written then
@@ -300,14 +320,18 @@ public final class ObjectBatchStore {
      * Ends many objects in one transaction with batched statements (for outcomes decided outside the database, such
      * as imports into a remote catalog), then updates the {@code current} bookkeeping.
      *
+     * @param token the batch's claim token
+     * @param jobIds the jobs of the objects, held against a concurrent stop while the outcomes are written
+     * @param results the outcomes
      * @return the ids whose claim was lost; nothing was written for them
      */
-    public List<String> finishAll(String token, List<ObjectResult> results) {
+    public List<String> finishAll(String token, Collection<String> jobIds, List<ObjectResult> results) {
         if (results.isEmpty()) {
             return List.of();
         }
         LocalDateTime now = Rows.now(clock);
         return database.inTransaction(session -> {
+            holdJobs(jobIds);
             List<String> lost = new ArrayList<>();
             List<ObjectResult> written = new ArrayList<>();
             session.doWork(connection -> {

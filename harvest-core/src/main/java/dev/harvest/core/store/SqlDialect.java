@@ -42,4 +42,23 @@ public final class SqlDialect {
                 ? "o.id in (select o.id from harvest_object o where " + condition + " for update skip locked)"
                 : condition;
     }
+
+    /**
+     * Holds the jobs of a batch for the batch's import transaction, so that stopping one of them (abort, timeout)
+     * waits until the batch committed instead of deadlocking with it over object rows. On PostgreSQL a
+     * {@code FOR KEY SHARE} lock: batches do not block each other, nor the job's ordinary updates, only
+     * {@link #lockJobToStop()}. H2 has no shared row lock; there the statement is empty.
+     *
+     * @param jobCount the number of job ids bound
+     * @return the statement, or null where none is needed
+     */
+    String lockJobsOfBatch(int jobCount) {
+        return postgres ? "select id from harvest_job where id in (" + String.join(", ",
+                java.util.Collections.nCopies(jobCount, "?")) + ") for key share" : null;
+    }
+
+    /** @return a statement that locks one job (bound by id) before it is stopped */
+    String lockJobToStop() {
+        return "select id from harvest_job where id = ? for update";
+    }
 }

@@ -27,13 +27,43 @@ import java.util.UUID;
  *
  * <pre>{"guids": ["a", "b"], "count": 2000, "import_delay_ms": 5, "content": {"a": "v2"}, "partial": true,
  *  "fail_gather": "msg", "overflow_in_import": "a", "emit_unknown_only": ["a", "c"], "still_there": ["b"],
- *  "throw_in_gather": true, "throw_in_fetch": "a", "fail_import": "b", "fetch_unchanged": "a"}</pre>
+ *  "throw_in_gather": true, "throw_in_fetch": "a", "fail_import": "b", "fetch_unchanged": "a",
+ *  "extras": {"a": {"status": "delete"}}, "skip_unchanged": false, "long_title": "c"}</pre>
+ *
+ * <p>It counts its fetch and import calls per source and guid ({@link #calls(String, String)}), so tests can tell
+ * which objects reached the plugin.
  */
 public final class ScriptedHarvester implements Harvester {
 
     public static final String NAME = "scripted";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Map<String, java.util.concurrent.atomic.AtomicInteger> CALLS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * @param sourceId a source
+     * @param guidAndStage e.g. {@code a/import} or {@code a/fetch}
+     * @return how often this process called that stage for that guid of that source
+     */
+    public static int calls(String sourceId, String guidAndStage) {
+        var count = CALLS.get(sourceId + "/" + guidAndStage);
+        return count == null ? 0 : count.get();
+    }
+
+    private static void count(String sourceId, String guid, String stage) {
+        CALLS.computeIfAbsent(sourceId + "/" + guid + "/" + stage, key -> new java.util.concurrent.atomic.AtomicInteger())
+                .incrementAndGet();
+    }
+
+    @Override
+    public boolean skipsUnchangedRecords(dev.harvest.api.HarvestSource source) {
+        try {
+            return parse(source.config()).path("skip_unchanged").asBoolean(true);
+        } catch (ConfigValidationException e) {
+            return true;
+        }
+    }
 
     @Override
     public HarvesterInfo info() {
@@ -69,7 +99,10 @@ public final class ScriptedHarvester implements Harvester {
         }
         for (JsonNode guid : config.path("guids")) {
             String content = config.path("content").path(guid.asText()).asText("content of " + guid.asText());
-            context.emit(NewHarvestObject.withContent(guid.asText(), content));
+            Map<String, String> extras = new LinkedHashMap<>();
+            config.path("extras").path(guid.asText()).properties()
+                    .forEach(extra -> extras.put(extra.getKey(), extra.getValue().asText()));
+            context.emit(new NewHarvestObject(guid.asText(), content, null, extras));
         }
         java.util.List<String> listed = new java.util.ArrayList<>();
         config.path("emit_unknown_only").forEach(guid -> listed.add(guid.asText()));
@@ -102,6 +135,7 @@ public final class ScriptedHarvester implements Harvester {
     public FetchOutcome fetch(FetchContext context) throws Exception {
         JsonNode config = parse(context.source().config());
         String guid = context.object().guid();
+        count(context.source().id(), guid, "fetch");
         if (guid.equals(config.path("throw_in_fetch").asText(null))) {
             throw new java.io.IOException("connection reset while fetching " + guid);
         }
@@ -115,6 +149,7 @@ public final class ScriptedHarvester implements Harvester {
     public ImportOutcome importObject(ImportContext context) throws Exception {
         JsonNode config = parse(context.source().config());
         String guid = context.object().guid();
+        count(context.source().id(), guid, "import");
         long delay = config.path("import_delay_ms").asLong(0);
         if (delay > 0) {
             Thread.sleep(delay);
@@ -133,7 +168,8 @@ public final class ScriptedHarvester implements Harvester {
         Optional<Dataset> existing = context.catalog().findDataset(datasetId);
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("name", "ds-" + guid);
-        fields.put("title", "Dataset " + guid);
+        // a title longer than its column: the catalog's insert fails in the database
+        fields.put("title", guid.equals(config.path("long_title").asText(null)) ? "t".repeat(3000) : "Dataset " + guid);
         fields.put("notes", context.object().content());
         fields.put("owner_org", context.source().ownerOrg());
         if (existing.isPresent() && !"deleted".equals(existing.get().state())) {

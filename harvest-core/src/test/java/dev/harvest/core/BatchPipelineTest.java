@@ -37,12 +37,7 @@ class BatchPipelineTest {
 
     private Harvest open(Kind kind, Map<String, String> settings) {
         queue = new InMemoryHarvestQueue("batch-test");
-        harvest = Harvest.builder(TestDatabases.config(kind, settings))
-                .discoverHarvesters(false)
-                .harvester(new ScriptedHarvester())
-                .queue(queue)
-                .clock(clock)
-                .build();
+        harvest = ScriptedSites.open(kind, settings, queue, clock);
         return harvest;
     }
 
@@ -54,21 +49,15 @@ class BatchPipelineTest {
     }
 
     private HarvestSource source(String config) {
-        return harvest.createSource(SourceRequest.of("src", "http://remote.example.org/", ScriptedHarvester.NAME)
-                .withConfig(config));
+        return ScriptedSites.source(harvest, config);
     }
 
     private void setConfig(HarvestSource source, String config) {
-        harvest.stores().database().inTransaction(session -> session.createNativeMutationQuery(
-                        "update harvest_source set config = :c where id = :id")
-                .setParameter("c", config)
-                .setParameter("id", source.id())
-                .executeUpdate());
+        ScriptedSites.setConfig(harvest, source, config);
     }
 
     private static Map<String, String> statusByGuid(JobReport report) {
-        return report.objects().stream()
-                .collect(Collectors.toMap(ObjectSummary::guid, o -> o.state() + "/" + o.reportStatus()));
+        return ScriptedSites.statusByGuid(report);
     }
 
     private static ObjectSummary object(JobReport report, String guid) {

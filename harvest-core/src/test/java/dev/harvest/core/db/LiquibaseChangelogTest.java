@@ -58,4 +58,60 @@ class LiquibaseChangelogTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void upgradingTurnsTheOldStatusDeleteExtraIntoTheDeletionKindAndLeavesPluginExtrasAlone(Kind kind)
+            throws Exception {
+        HarvestConfig config = TestDatabases.config(kind, Map.of());
+        try (var pool = new com.zaxxer.hikari.HikariDataSource(hikari(config));
+                Connection connection = pool.getConnection()) {
+            liquibase.database.Database database = liquibase.database.DatabaseFactory.getInstance()
+                    .findCorrectDatabaseImplementation(new liquibase.database.jvm.JdbcConnection(connection));
+            try (var liquibase = new liquibase.Liquibase(HarvestDatabase.CHANGELOG,
+                    new liquibase.resource.ClassLoaderResourceAccessor(), database)) {
+                liquibase.update(3, ""); // the schema wave 1 wrote its deletions into
+            }
+            try (var statement = connection.createStatement()) {
+                statement.execute("insert into harvest_source (id, name, url, type) values ('s', 's', 'http://x', 'ckan')");
+                statement.execute("insert into harvest_job (id, source_id, status) values ('j', 's', 'Finished')");
+                statement.execute("insert into harvest_object (id, guid, harvest_job_id, harvest_source_id, content)"
+                        + " values ('engine-deletion', 'g1', 'j', 's', null), ('spatial-record', 'g2', 'j', 's', '{}')");
+                statement.execute("insert into harvest_object_extra (id, harvest_object_id, key, value) values"
+                        + " ('e1', 'engine-deletion', 'status', 'delete'), ('e2', 'spatial-record', 'status', 'delete')");
+            }
+            connection.commit();
+        }
+
+        HarvestDatabase.initialise(config);
+
+        try (HarvestDatabase database = HarvestDatabase.open(config, Entities.ALL);
+                Connection connection = database.dataSource().getConnection();
+                var statement = connection.createStatement()) {
+            Map<String, String> kinds = new java.util.TreeMap<>();
+            try (ResultSet rows = statement.executeQuery("select id, kind from harvest_object")) {
+                while (rows.next()) {
+                    kinds.put(rows.getString(1), rows.getString(2));
+                }
+            }
+            assertEquals(Map.of("engine-deletion", "delete", "spatial-record", "harvest"), kinds);
+            Set<String> extras = new TreeSet<>();
+            try (ResultSet rows = statement.executeQuery("select harvest_object_id from harvest_object_extra")) {
+                while (rows.next()) {
+                    extras.add(rows.getString(1));
+                }
+            }
+            assertEquals(Set.of("spatial-record"), extras, "only the engine's marker extra is gone");
+        }
+    }
+
+    private static com.zaxxer.hikari.HikariConfig hikari(HarvestConfig config) {
+        com.zaxxer.hikari.HikariConfig hikari = new com.zaxxer.hikari.HikariConfig();
+        hikari.setJdbcUrl(config.jdbcUrl());
+        hikari.setUsername(config.dbUser());
+        hikari.setPassword(config.dbPassword());
+        hikari.setMaximumPoolSize(1);
+        hikari.setAutoCommit(false);
+        return hikari;
+    }
 }

@@ -444,6 +444,7 @@ final class AmqpQueueConsumer implements QueueConsumer {
                 return;
             }
             if (!isCurrent(pending)) {
+                outstanding.remove(pending);
                 if (!acknowledge) {
                     delivery.settled = true;
                     return; // its channel is gone, and with it the delivery: RabbitMQ re-queued it already

@@ -1,6 +1,5 @@
 package dev.harvest.api.queue;
 
-import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 
@@ -47,18 +46,19 @@ public interface HarvestQueue extends AutoCloseable {
      * buffers to it.
      *
      * <p>The consumer is like one from {@link #consumer(QueueName)}, with the same guarantees for every message of a
-     * batch: the deliveries of a {@link QueueConsumer#pollBatch(int, Duration)} are all owned by the consumer until
-     * each is acknowledged or released, and those not acknowledged return to the queue if the consumer is closed or
-     * its process dies. The batch size only lets the backend make a batch possible: a broker that pushes messages
+     * batch: the deliveries of a {@link QueueConsumer#pollBatch(int, java.time.Duration)} are all owned by the
+     * consumer until each is acknowledged or released, and those not acknowledged return to the queue if the consumer
+     * is closed or its process dies. The batch size only makes batches possible: a broker that pushes messages
      * (RabbitMQ) must be allowed to push {@code batchSize} unacknowledged messages to the consumer, or every batch
-     * would hold one message. A backend must still never hand a consumer more messages than it asked for and can
-     * hold unacknowledged: a larger prefetch spreads the work across consumers in coarser portions, nothing more.
+     * would hold one message. A backend must still not let a consumer take more than it will be asked for: messages
+     * pushed ahead of a poll wait in that consumer, out of other consumers' reach, so they are bounded by the batch
+     * size (or a configured prefetch, if larger).
      *
      * <p>The default ignores the size and returns {@link #consumer(QueueName)}.
      *
      * @param queue the queue to consume
-     * @param batchSize the largest {@code max} the caller will pass to {@link QueueConsumer#pollBatch(int, Duration)};
-     *     at least 1
+     * @param batchSize the largest {@code max} the caller will pass to
+     *     {@link QueueConsumer#pollBatch(int, java.time.Duration)}; at least 1
      * @return a new consumer
      * @throws QueueException if the backend cannot be reached
      */

@@ -9,12 +9,13 @@ import java.util.Optional;
 /**
  * Takes messages from one queue, for one thread.
  *
- * <p>Messages are taken one at a time with {@link #poll(Duration)}, or in batches with {@link #pollBatch(int, Duration)}
- * and acknowledged together with {@link #ackAll(Collection)} after the transaction that processed them committed. The
- * guarantees are the same either way: every delivery, alone or in a batch, is owned by this consumer from the moment
- * it is handed out until it is acknowledged or released; no other consumer receives it meanwhile. If the consumer is
- * closed, or its process dies (a crash, {@code SIGKILL}, a lost connection), every delivery it has not acknowledged
- * returns to the queue and is delivered again; the backend's own recovery sees to that, within a bound it documents.
+ * <p>Messages are taken one at a time with {@link #poll(Duration)}, or in batches with
+ * {@link #pollBatch(int, Duration)} and acknowledged together with {@link #ackAll(Collection)} after the transaction
+ * that processed them committed. The guarantees are the same either way: every delivery, alone or in a batch, is owned
+ * by this consumer from the moment it is handed out until it is acknowledged or released; no other consumer receives
+ * it meanwhile. If the consumer is closed, or its process dies (a crash, {@code SIGKILL}, a lost connection), every
+ * delivery it has not acknowledged returns to the queue and is delivered again; the backend's own recovery sees to
+ * that, within a bound it documents.
  *
  * <p>A backend must implement {@link #poll(Duration)} and {@link #close()}. {@link #pollBatch(int, Duration)} and
  * {@link #ackAll(Collection)} have defaults built on them, so a backend written before batches keeps working; a

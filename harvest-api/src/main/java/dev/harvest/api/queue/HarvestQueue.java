@@ -1,12 +1,12 @@
 package dev.harvest.api.queue;
 
-import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 
 /**
  * One connection to a queue backend, namespaced by {@code ckan.site_id}: two sites with different site ids never
- * see each other's messages. Thread-safe; {@link #consumer(QueueName)} hands out one consumer per worker thread.
+ * see each other's messages. Thread-safe; {@link #consumer(QueueName)} hands out one consumer per worker thread, and
+ * {@link #consumer(QueueName, int)} one that is to take messages in batches.
  */
 public interface HarvestQueue extends AutoCloseable {
 
@@ -42,11 +42,23 @@ public interface HarvestQueue extends AutoCloseable {
     QueueConsumer consumer(QueueName queue) throws QueueException;
 
     /**
-     * A consumer that will be asked for batches of up to {@code batchSize} messages; a backend may size its prefetch
-     * or buffers to it. The default is {@link #consumer(QueueName)}.
+     * A consumer that will be asked for batches of up to batchSize messages; a backend may size its prefetch or
+     * buffers to it.
+     *
+     * <p>The consumer is like one from {@link #consumer(QueueName)}, with the same guarantees for every message of a
+     * batch: the deliveries of a {@link QueueConsumer#pollBatch(int, java.time.Duration)} are all owned by the
+     * consumer until each is acknowledged or released, and those not acknowledged return to the queue if the consumer
+     * is closed or its process dies. The batch size only makes batches possible: a broker that pushes messages
+     * (RabbitMQ) must be allowed to push {@code batchSize} unacknowledged messages to the consumer, or every batch
+     * would hold one message. A backend must still not let a consumer take more than it will be asked for: messages
+     * pushed ahead of a poll wait in that consumer, out of other consumers' reach, so they are bounded by the batch
+     * size (or a configured prefetch, if larger).
+     *
+     * <p>The default ignores the size and returns {@link #consumer(QueueName)}.
      *
      * @param queue the queue to consume
-     * @param batchSize the largest batch {@link QueueConsumer#pollBatch(int, Duration)} will be asked for
+     * @param batchSize the largest {@code max} the caller will pass to
+     *     {@link QueueConsumer#pollBatch(int, java.time.Duration)}; at least 1
      * @return a new consumer
      * @throws QueueException if the backend cannot be reached
      */

@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * <p>It keeps the guarantees of the broker-backed queues within the process: FIFO order, de-duplication of waiting
  * gather messages, deliveries owned by their consumer until acknowledged, and returned to the head of the queue when
  * the consumer is closed, released, or its polling thread has died. Thread-safe.
+ *
+ * <p>{@link QueueConsumer#pollBatch(int, Duration)} takes a batch under one lock, and
+ * {@link QueueConsumer#ackAll(Collection)} settles one under one lock. The batch size of
+ * {@link #consumer(QueueName, int)} needs no sizing here, so that is the default.
  */
 public final class InMemoryHarvestQueue implements HarvestQueue {
 
@@ -175,6 +179,46 @@ public final class InMemoryHarvestQueue implements HarvestQueue {
 
         @Override
         public Optional<Delivery> poll(Duration timeout) throws QueueException, InterruptedException {
+            List<Delivery> taken = take(1, timeout);
+            return taken.isEmpty() ? Optional.empty() : Optional.of(taken.get(0));
+        }
+
+        /**
+         * {@inheritDoc}
+         *
+         * <p>Takes the first message and every message then waiting, up to {@code max}, under one lock.
+         */
+        @Override
+        public List<Delivery> pollBatch(int max, Duration timeout) throws QueueException, InterruptedException {
+            if (max < 1) {
+                throw new IllegalArgumentException("A batch holds at least 1 message, asked for " + max);
+            }
+            return take(max, timeout);
+        }
+
+        /** {@inheritDoc} Under one lock; a delivery of another consumer is acknowledged by its own. */
+        @Override
+        public void ackAll(Collection<Delivery> deliveries) throws QueueException {
+            List<Delivery> others = new ArrayList<>();
+            channel.lock.lock();
+            try {
+                for (Delivery delivery : deliveries) {
+                    if (delivery instanceof MemoryDelivery mine && mine.consumer == this) {
+                        mine.settleLocked(false);
+                    } else {
+                        others.add(delivery);
+                    }
+                }
+            } finally {
+                channel.lock.unlock();
+            }
+            if (!others.isEmpty()) {
+                QueueConsumer.super.ackAll(others);
+            }
+        }
+
+        /** Waits at most {@code timeout} for the first message, then takes those already waiting, up to max. */
+        private List<Delivery> take(int max, Duration timeout) throws QueueException, InterruptedException {
             long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
             channel.lock.lockInterruptibly();
             try {
@@ -186,15 +230,18 @@ public final class InMemoryHarvestQueue implements HarvestQueue {
                 while (true) {
                     ensureOpen();
                     channel.returnDeliveriesOfDeadConsumers();
-                    Message message = channel.waiting.pollFirst();
-                    if (message != null) {
-                        MemoryDelivery delivery = new MemoryDelivery(this, message);
-                        inFlight.add(delivery);
-                        return Optional.of(delivery);
+                    if (!channel.waiting.isEmpty()) {
+                        List<Delivery> taken = new ArrayList<>(Math.min(max, channel.waiting.size()));
+                        while (taken.size() < max && !channel.waiting.isEmpty()) {
+                            MemoryDelivery delivery = new MemoryDelivery(this, channel.waiting.pollFirst());
+                            inFlight.add(delivery);
+                            taken.add(delivery);
+                        }
+                        return taken;
                     }
                     long remaining = deadline - System.nanoTime();
                     if (remaining <= 0) {
-                        return Optional.empty();
+                        return List.of();
                     }
                     channel.messageWaiting.awaitNanos(Math.min(remaining, DEAD_CONSUMER_CHECK_NANOS));
                 }
@@ -271,18 +318,24 @@ public final class InMemoryHarvestQueue implements HarvestQueue {
             Channel channel = consumer.channel;
             channel.lock.lock();
             try {
-                if (settled) {
-                    // Already returned with its consumer: the message is waiting again and may be redelivered.
-                    return;
-                }
-                settled = true;
-                consumer.inFlight.remove(this);
-                if (backToQueue) {
-                    channel.waiting.addFirst(new Message(body, true));
-                    channel.messageWaiting.signalAll();
-                }
+                settleLocked(backToQueue);
             } finally {
                 channel.lock.unlock();
+            }
+        }
+
+        /** Guarded by the channel lock. */
+        void settleLocked(boolean backToQueue) {
+            if (settled) {
+                // Already returned with its consumer: the message is waiting again and may be redelivered.
+                return;
+            }
+            settled = true;
+            consumer.inFlight.remove(this);
+            if (backToQueue) {
+                Channel channel = consumer.channel;
+                channel.waiting.addFirst(new Message(body, true));
+                channel.messageWaiting.signalAll();
             }
         }
     }

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,10 +31,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The behaviour every {@link HarvestQueue} backend must show, run once per backend by a subclass that supplies the
  * queue and says, through constructor flags, which optional behaviours it has.
+ *
+ * <p>Batches are part of the contract: {@link HarvestQueue#consumer(QueueName, int)},
+ * {@link QueueConsumer#pollBatch(int, Duration)} and {@link QueueConsumer#ackAll(java.util.Collection)}. A batch holds
+ * at most {@code max} messages in queue order, takes every message already waiting (up to {@code max}) once it has the
+ * first, never waits for more than the first, and gives each of its messages the guarantees of a single delivery:
+ * owned by its consumer until acknowledged or released, back in the queue when the consumer closes or dies.
+ * {@code ackAll} acknowledges exactly the deliveries it is given. Each batch test runs twice: with the backend's own
+ * batch methods, and with the SPI's defaults over a consumer that implements only {@code poll} (what a backend written
+ * before batches gets), which must behave the same.
  *
  * <p>A subclass implements {@link #openQueue(String)} and {@link #abandon(HarvestQueue, QueueConsumer)}, and usually
  * {@link #cleanUp(String)}; it may call a service check such as {@code ExternalServices.requireRedis()} in a
@@ -50,6 +62,13 @@ public abstract class HarvestQueueContract {
     private static final int CONCURRENT_MESSAGES = 10_000;
     private static final int CONCURRENT_CONSUMERS = 4;
     private static final Duration CONCURRENT_DEADLINE = Duration.ofMinutes(3);
+
+    /** The batch size of the concurrent batch test: the engine's default. */
+    private static final int CONCURRENT_BATCH = 100;
+    private static final int CONCURRENT_BATCH_CONSUMERS = 2;
+
+    /** A timeout that a batch test must never sit out: a poll that waits it fails the test's own, shorter bound. */
+    private static final Duration NEVER_WAITED = Duration.ofMinutes(2);
 
     private final Duration abandonedDeliveriesReturnWithin;
     private final boolean marksRedeliveries;
@@ -473,6 +492,351 @@ public abstract class HarvestQueueContract {
         assertEquals(CONCURRENT_MESSAGES, processed.size(), "distinct ids delivered");
         assertEquals(Set.copyOf(ids), processed);
         assertEquals(0, queue.waitingCount(QueueName.FETCH));
+    }
+
+    /** Which batch methods a batch test uses. */
+    protected enum BatchMethods {
+        /** The backend's own {@code pollBatch} and {@code ackAll}. */
+        NATIVE("the backend's own batch methods"),
+        /** The SPI's defaults, over a consumer of the backend that implements only {@code poll} and {@code close}. */
+        DEFAULTS_ON_POLL("the SPI's default batch methods on poll");
+
+        private final String description;
+
+        BatchMethods(String description) {
+            this.description = description;
+        }
+
+        @Override
+        public String toString() {
+            return description;
+        }
+    }
+
+    /**
+     * A consumer of a backend written before batches: it implements only {@link #poll} and {@link #close}, so
+     * {@code pollBatch} and {@code ackAll} are the SPI's defaults.
+     */
+    private static final class PollOnlyConsumer implements QueueConsumer {
+        private final QueueConsumer backend;
+
+        PollOnlyConsumer(QueueConsumer backend) {
+            this.backend = backend;
+        }
+
+        @Override
+        public Optional<Delivery> poll(Duration timeout) throws QueueException, InterruptedException {
+            return backend.poll(timeout);
+        }
+
+        @Override
+        public void close() {
+            backend.close();
+        }
+    }
+
+    /** A fetch consumer for batches of {@code batchSize}, with the given batch methods. */
+    private static QueueConsumer batchConsumer(HarvestQueue queue, BatchMethods methods, int batchSize)
+            throws QueueException {
+        QueueConsumer consumer = queue.consumer(QueueName.FETCH, batchSize);
+        return methods == BatchMethods.NATIVE ? consumer : new PollOnlyConsumer(consumer);
+    }
+
+    /** @return the backend's own consumer behind a test wrapper, as {@link #abandon} expects it */
+    private static QueueConsumer backendConsumer(QueueConsumer consumer) {
+        return consumer instanceof PollOnlyConsumer pollOnly ? pollOnly.backend : consumer;
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void aBatchHoldsAtMostMaxMessagesInTheOrderTheyWerePublished(BatchMethods methods) throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(25);
+        queue.publish(QueueName.FETCH, ids);
+
+        List<String> received = new ArrayList<>();
+        try (QueueConsumer consumer = batchConsumer(queue, methods, 10)) {
+            while (received.size() < ids.size()) {
+                List<Delivery> batch = consumer.pollBatch(10, EXPECTED_MESSAGE_WAIT);
+                assertFalse(batch.isEmpty(), "no batch arrived within " + EXPECTED_MESSAGE_WAIT + " after "
+                        + received.size() + " of " + ids.size() + " messages");
+                assertTrue(batch.size() <= 10, "a batch of at most 10 held " + batch.size());
+                received.addAll(idsOf(batch));
+                consumer.ackAll(batch);
+            }
+            assertTrue(consumer.pollBatch(10, ABSENT_MESSAGE_WAIT).isEmpty(), "a message came after the last");
+        }
+        assertEquals(ids, received);
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void aBatchTakesEveryMessageAlreadyWaitingUpToMaxWithoutWaitingForMore(BatchMethods methods) throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(15);
+        queue.publish(QueueName.FETCH, ids);
+
+        try (QueueConsumer consumer = batchConsumer(queue, methods, 10)) {
+            List<Delivery> full = consumer.pollBatch(10, EXPECTED_MESSAGE_WAIT);
+            assertEquals(ids.subList(0, 10), idsOf(full));
+
+            long started = System.nanoTime();
+            List<Delivery> rest = consumer.pollBatch(10, NEVER_WAITED);
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertEquals(ids.subList(10, 15), idsOf(rest));
+            assertTrue(waitedMillis < EXPECTED_MESSAGE_WAIT.toMillis(), "a batch of the 5 waiting messages took "
+                    + waitedMillis + " ms: it waited for more");
+
+            consumer.ackAll(full);
+            consumer.ackAll(rest);
+        }
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void anEmptyQueueReturnsAnEmptyBatchAfterTheTimeout(BatchMethods methods) throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        try (QueueConsumer consumer = batchConsumer(queue, methods, 10)) {
+            long started = System.nanoTime();
+            List<Delivery> batch = consumer.pollBatch(10, ABSENT_MESSAGE_WAIT);
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+            assertEquals(List.of(), batch);
+            assertTrue(waitedMillis < ABSENT_MESSAGE_WAIT.toMillis() + 5_000,
+                    "pollBatch waited " + waitedMillis + " ms for a timeout of " + ABSENT_MESSAGE_WAIT);
+        }
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void aBatchWaitsForItsFirstMessageButNotForMore(BatchMethods methods) throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        String id = randomId();
+        CountDownLatch aboutToPoll = new CountDownLatch(1);
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (QueueConsumer consumer = batchConsumer(queue, methods, 10)) {
+            Future<List<Delivery>> waiting = executor.submit(() -> {
+                aboutToPoll.countDown();
+                return consumer.pollBatch(10, NEVER_WAITED);
+            });
+            aboutToPoll.await();
+            queue.publish(QueueName.FETCH, id);
+
+            // Bounded well below the poll's own timeout: a batch that waited for a second message would fail here.
+            List<Delivery> batch = waiting.get(EXPECTED_MESSAGE_WAIT.toMillis() * 2, TimeUnit.MILLISECONDS);
+            assertEquals(List.of(id), idsOf(batch));
+            consumer.ackAll(batch);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void theUnacknowledgedMessagesOfABatchComeBackWhenItsConsumerCloses(BatchMethods methods) throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(5);
+        queue.publish(QueueName.FETCH, ids);
+
+        QueueConsumer first = batchConsumer(queue, methods, 5);
+        List<Delivery> taken = takeBatches(first, ids.size(), 5);
+        assertEquals(ids, idsOf(taken));
+        assertTrue(taken.stream().noneMatch(Delivery::redelivered), "a first delivery claimed to be a redelivery");
+        first.close();
+
+        try (QueueConsumer second = batchConsumer(queue, methods, 5)) {
+            List<Delivery> again = takeBatches(second, ids.size(), 5);
+            assertEquals(Set.copyOf(ids), Set.copyOf(idsOf(again)));
+            if (marksRedeliveries) {
+                assertTrue(again.stream().allMatch(Delivery::redelivered), "returned messages must be redelivered");
+            }
+            second.ackAll(again);
+            assertTrue(second.pollBatch(5, ABSENT_MESSAGE_WAIT).isEmpty(), "a message came back twice");
+        }
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void theWholeBatchOfAConsumerThatDiesWithoutClosingComesBack(BatchMethods methods) throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(5);
+        queue.publish(QueueName.FETCH, ids);
+
+        QueueConsumer dying = batchConsumer(queue, methods, 5);
+        AtomicReference<List<Delivery>> takenByDyingThread = new AtomicReference<>(List.of());
+        AtomicReference<Throwable> dyingThreadFailure = new AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try {
+                takenByDyingThread.set(takeBatches(dying, ids.size(), 5));
+            } catch (Throwable e) {
+                dyingThreadFailure.set(e);
+            }
+            // The thread ends here holding a whole unacknowledged batch: the consumer is never closed.
+        }, "contract-dying-batch-consumer");
+        worker.start();
+        worker.join(EXPECTED_MESSAGE_WAIT.multipliedBy(2).toMillis());
+        assertFalse(worker.isAlive(), "the dying consumer's thread did not end");
+        assertNull(dyingThreadFailure.get(), "the dying consumer failed to take its batch");
+        assertEquals(ids, idsOf(takenByDyingThread.get()));
+
+        abandon(queue, backendConsumer(dying));
+
+        try (QueueConsumer survivor = batchConsumer(queue, methods, 5)) {
+            List<Delivery> recovered = new ArrayList<>();
+            long deadline = System.nanoTime() + abandonedDeliveriesReturnWithin.toNanos();
+            while (recovered.size() < ids.size() && System.nanoTime() - deadline < 0) {
+                recovered.addAll(survivor.pollBatch(ids.size() - recovered.size(),
+                        Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))));
+            }
+            assertEquals(Set.copyOf(ids), Set.copyOf(idsOf(recovered)),
+                    "the abandoned batch did not come back whole within " + abandonedDeliveriesReturnWithin);
+            assertEquals(ids.size(), recovered.size());
+            survivor.ackAll(recovered);
+        }
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void ackAllAcknowledgesExactlyTheDeliveriesItIsGiven(BatchMethods methods) throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(6);
+        queue.publish(QueueName.FETCH, ids);
+
+        QueueConsumer consumer = batchConsumer(queue, methods, 6);
+        List<Delivery> taken = takeBatches(consumer, ids.size(), 6);
+        assertEquals(ids, idsOf(taken));
+        // The latest three, while older ones are still held: must not acknowledge the older ones with them.
+        consumer.ackAll(taken.subList(3, 6));
+        // The oldest two, plus one acknowledged already, which is skipped: must not acknowledge the third.
+        consumer.ackAll(List.of(taken.get(0), taken.get(1), taken.get(4)));
+        consumer.ackAll(List.of());
+        consumer.close();
+
+        try (QueueConsumer next = batchConsumer(queue, methods, 6)) {
+            List<Delivery> returned = takeBatches(next, 1, 6);
+            assertEquals(List.of(ids.get(2)), idsOf(returned));
+            next.ackAll(returned);
+            assertTrue(next.pollBatch(6, ABSENT_MESSAGE_WAIT).isEmpty(), "an acknowledged message came back");
+        }
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void anAcknowledgedBatchIsGoneForGood(BatchMethods methods) throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(20);
+        queue.publish(QueueName.FETCH, ids);
+
+        try (QueueConsumer consumer = batchConsumer(queue, methods, 20)) {
+            List<Delivery> batch = takeBatches(consumer, ids.size(), 20);
+            consumer.ackAll(batch);
+            // Acknowledging again is harmless: every delivery is already done.
+            consumer.ackAll(batch);
+        }
+        try (QueueConsumer consumer = batchConsumer(queue, methods, 20)) {
+            assertTrue(consumer.pollBatch(20, ABSENT_MESSAGE_WAIT).isEmpty(), "an acknowledged message came back");
+        }
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void aReleasedMessageOfABatchIsDeliveredAgainWhileTheRestAreAcknowledged(BatchMethods methods)
+            throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(4);
+        queue.publish(QueueName.FETCH, ids);
+
+        try (QueueConsumer consumer = batchConsumer(queue, methods, 4)) {
+            List<Delivery> taken = takeBatches(consumer, ids.size(), 4);
+            taken.get(0).release();
+            consumer.ackAll(taken.subList(1, 4));
+
+            List<Delivery> again = takeBatches(consumer, 1, 4);
+            assertEquals(List.of(ids.get(0)), idsOf(again));
+            if (marksRedeliveries) {
+                assertTrue(again.get(0).redelivered(), "a released message must be marked redelivered");
+            }
+            consumer.ackAll(again);
+            assertTrue(consumer.pollBatch(4, ABSENT_MESSAGE_WAIT).isEmpty(), "an acknowledged message came back");
+        }
+    }
+
+    @ParameterizedTest(name = "with {0}")
+    @EnumSource(BatchMethods.class)
+    void twoConsumersTakingBatchesFromTenThousandMessagesSeeEachExactlyOnce(BatchMethods methods) throws Exception {
+        HarvestQueue queue = newSiteQueue();
+        List<String> ids = randomIds(CONCURRENT_MESSAGES);
+        for (int from = 0; from < ids.size(); from += 1_000) {
+            queue.publish(QueueName.FETCH, ids.subList(from, Math.min(from + 1_000, ids.size())));
+        }
+
+        Set<String> processed = ConcurrentHashMap.newKeySet();
+        AtomicInteger deliveries = new AtomicInteger();
+        AtomicInteger largestBatch = new AtomicInteger();
+        long deadline = System.nanoTime() + CONCURRENT_DEADLINE.toNanos();
+        ExecutorService executor = Executors.newFixedThreadPool(CONCURRENT_BATCH_CONSUMERS);
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int i = 0; i < CONCURRENT_BATCH_CONSUMERS; i++) {
+                workers.add(executor.submit(() -> {
+                    try (QueueConsumer consumer = batchConsumer(queue, methods, CONCURRENT_BATCH)) {
+                        while (deliveries.get() < CONCURRENT_MESSAGES && System.nanoTime() < deadline) {
+                            List<Delivery> batch = consumer.pollBatch(CONCURRENT_BATCH, Duration.ofMillis(200));
+                            largestBatch.accumulateAndGet(batch.size(), Math::max);
+                            for (Delivery delivery : batch) {
+                                processed.add(idOf(QueueName.FETCH, delivery));
+                            }
+                            deliveries.addAndGet(batch.size());
+                            consumer.ackAll(batch);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> worker : workers) {
+                worker.get(CONCURRENT_DEADLINE.toMillis() + 60_000, TimeUnit.MILLISECONDS);
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+
+        assertEquals(CONCURRENT_MESSAGES, deliveries.get(), "total deliveries");
+        assertEquals(CONCURRENT_MESSAGES, processed.size(), "distinct ids delivered");
+        assertEquals(Set.copyOf(ids), processed);
+        assertTrue(largestBatch.get() <= CONCURRENT_BATCH, "a batch of at most " + CONCURRENT_BATCH + " held "
+                + largestBatch.get());
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+    }
+
+    /**
+     * Takes batches of at most {@code max} until exactly {@code count} deliveries arrived, failing if a batch does not
+     * come within {@link #EXPECTED_MESSAGE_WAIT} or holds more than {@code max}.
+     */
+    protected static List<Delivery> takeBatches(QueueConsumer consumer, int count, int max)
+            throws QueueException, InterruptedException {
+        List<Delivery> taken = new ArrayList<>(count);
+        while (taken.size() < count) {
+            int asked = Math.min(max, count - taken.size());
+            List<Delivery> batch = consumer.pollBatch(asked, EXPECTED_MESSAGE_WAIT);
+            if (batch.isEmpty()) {
+                fail("no batch arrived within " + EXPECTED_MESSAGE_WAIT + " after " + taken.size() + " of " + count
+                        + " messages");
+            }
+            assertTrue(batch.size() <= asked, "a batch of at most " + asked + " held " + batch.size());
+            taken.addAll(batch);
+        }
+        return taken;
+    }
+
+    /** Reads the ids out of fetch deliveries, in order. */
+    protected static List<String> idsOf(List<Delivery> deliveries) {
+        List<String> ids = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            ids.add(idOf(QueueName.FETCH, delivery));
+        }
+        return ids;
     }
 
     /** Polls for a message the test expects, failing if none comes. */

@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *       so a message published before any consumer ever ran waits in its queue instead of being dropped;</li>
  *   <li>messages are persistent and published with confirms: {@link #publish} returns only when the broker has
  *       confirmed every message, and throws otherwise (nack, timeout, lost connection, unroutable message);</li>
- *   <li>consumers acknowledge manually, only when the engine calls {@link dev.harvest.api.queue.Delivery#ack()},
- *       with a bounded prefetch so that several consumers share the work;</li>
+ *   <li>consumers acknowledge manually, only when the engine calls {@link dev.harvest.api.queue.Delivery#ack()} (or
+ *       {@link QueueConsumer#ackAll} for a batch), with a bounded prefetch so that several consumers share the work;
+ *       a consumer opened for batches has a prefetch of at least its batch size;</li>
  *   <li>heartbeats detect dead connections, and the connection, its channels, the topology and the consumers are
  *       recovered automatically.</li>
  * </ul>
@@ -61,6 +62,9 @@ public final class AmqpHarvestQueue implements HarvestQueue {
     private static final AMQP.BasicProperties PERSISTENT = new AMQP.BasicProperties.Builder().deliveryMode(2).build();
 
     private static final int NOT_FOUND = 404;
+
+    /** The largest {@code basic.qos} prefetch count, an unsigned short in AMQP 0-9-1. */
+    static final int MAX_PREFETCH = 65_535;
 
     /** Numbers the connections of this process, so that an operator can tell them apart in the broker's UI. */
     private static final AtomicLong CONNECTIONS_OPENED = new AtomicLong();
@@ -180,9 +184,32 @@ public final class AmqpHarvestQueue implements HarvestQueue {
 
     @Override
     public QueueConsumer consumer(QueueName queue) throws QueueException {
+        return open(queue, config.prefetch());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The consumer's channel gets a prefetch ({@code basic.qos}) of {@code max(harvest.mq.amqp.prefetch,
+     * batchSize)}, at most {@value #MAX_PREFETCH}: the broker pushes at most that many unacknowledged messages to one
+     * subscription, so with the default prefetch of 1 a batch would otherwise never hold more than one message. The
+     * consumer still never takes more than one subscription's prefetch without being asked: a poll subscribes only
+     * when nothing pushed earlier is left.
+     *
+     * @throws IllegalArgumentException if {@code batchSize} is less than 1
+     */
+    @Override
+    public QueueConsumer consumer(QueueName queue, int batchSize) throws QueueException {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("A batch holds at least 1 message, asked for " + batchSize);
+        }
+        return open(queue, Math.min(MAX_PREFETCH, Math.max(config.prefetch(), batchSize)));
+    }
+
+    private QueueConsumer open(QueueName queue, int prefetch) throws QueueException {
         checkOpen();
         declare(queue);
-        AmqpQueueConsumer consumer = AmqpQueueConsumer.open(this, queue);
+        AmqpQueueConsumer consumer = AmqpQueueConsumer.open(this, queue, prefetch);
         consumers.add(consumer);
         return consumer;
     }

@@ -1,6 +1,8 @@
 package dev.harvest.queue.amqp;
 
+import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Consumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
@@ -12,8 +14,17 @@ import dev.harvest.api.queue.QueueName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.NavigableSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +49,15 @@ import org.slf4j.LoggerFactory;
  * successor. A delivery of a closed channel or an older epoch is therefore dropped from the buffer, and its
  * acknowledgement is not sent, because on the new channel its tag would name another message (amqp-client also
  * drops such stale tags itself; the epoch is what lets {@link Delivery#ack()} say so instead of pretending).
+ *
+ * <p>Batches: the channel's prefetch is {@code max(harvest.mq.amqp.prefetch, batchSize)} for a consumer opened with
+ * {@link AmqpHarvestQueue#consumer(QueueName, int)}, so one subscription can bring a whole batch. Cancelling a
+ * subscription waits (briefly, on this process only) until the dispatcher has buffered every message the broker
+ * pushed before its {@code cancel-ok}: once a poll returns, the buffer holds all that subscription will ever bring, at
+ * most the prefetch, and the next poll subscribes only when the buffer is empty. {@link #pollBatch} is therefore a
+ * poll plus what the buffer then holds, up to {@code max}. {@link #ackAll} sends one {@code basic.ack} with
+ * {@code multiple=true} when the batch is exactly the unsettled deliveries of the current channel up to its last
+ * tag, and acknowledges one by one otherwise; the epoch fences both.
  */
 final class AmqpQueueConsumer implements QueueConsumer {
 
@@ -46,11 +66,28 @@ final class AmqpQueueConsumer implements QueueConsumer {
     /** Put in the buffer by {@link #close()} to wake a waiting poll. */
     private static final Pending CLOSED = new Pending(-1, -1, false, "");
 
+    /**
+     * The longest wait, after a subscription is cancelled, for its deliveries to reach the buffer. They were all
+     * received before the {@code cancel-ok} that ended the cancel, so this wait is for a local thread, not the
+     * broker; a delivery late beyond it still lands in the buffer and is handed out by the next poll.
+     */
+    private static final long CANCEL_DISPATCH_WAIT_MILLIS = 2_000;
+
+    /** Deliveries by channel epoch, then delivery tag: the order of tags on one channel. */
+    private static final Comparator<Pending> CHANNEL_ORDER =
+            Comparator.comparingLong(Pending::epoch).thenComparingLong(Pending::deliveryTag);
+
     private final AmqpHarvestQueue owner;
     private final QueueName queue;
     private final String queueName;
+    private final int prefetch;
     private final BlockingQueue<Pending> buffer = new LinkedBlockingQueue<>();
     private final AtomicLong epoch = new AtomicLong();
+    /**
+     * Deliveries handed out and not yet settled. Those of the current epoch have lower tags than anything still in
+     * the buffer, since the buffer hands out in tag order; entries of older epochs are pruned by {@link #ackAll}.
+     */
+    private final NavigableSet<Pending> outstanding = new ConcurrentSkipListSet<>(CHANNEL_ORDER);
 
     private final Object channelLock = new Object();
     /** Replaced only under {@link #channelLock}. */
@@ -59,14 +96,19 @@ final class AmqpQueueConsumer implements QueueConsumer {
     private volatile boolean channelDead;
     private volatile boolean closed;
 
-    private AmqpQueueConsumer(AmqpHarvestQueue owner, QueueName queue) {
+    private AmqpQueueConsumer(AmqpHarvestQueue owner, QueueName queue, int prefetch) {
         this.owner = owner;
         this.queue = queue;
         this.queueName = owner.queueName(queue);
+        this.prefetch = prefetch;
     }
 
-    static AmqpQueueConsumer open(AmqpHarvestQueue owner, QueueName queue) throws QueueException {
-        AmqpQueueConsumer consumer = new AmqpQueueConsumer(owner, queue);
+    /**
+     * @param prefetch the {@code basic.qos} of the consumer's channel: how many unacknowledged messages one
+     *     subscription may receive
+     */
+    static AmqpQueueConsumer open(AmqpHarvestQueue owner, QueueName queue, int prefetch) throws QueueException {
+        AmqpQueueConsumer consumer = new AmqpQueueConsumer(owner, queue, prefetch);
         synchronized (consumer.channelLock) {
             consumer.openChannel();
         }
@@ -88,12 +130,12 @@ final class AmqpQueueConsumer implements QueueConsumer {
         if (buffered.isPresent()) {
             return buffered;
         }
-        String consumerTag = subscribe();
+        Subscription subscription = subscribe();
         try {
             buffered = takeBuffered(deadline - System.nanoTime());
         } finally {
-            if (consumerTag != null) {
-                unsubscribe(consumerTag);
+            if (subscription != null) {
+                unsubscribe(subscription);
             }
         }
         if (buffered.isEmpty() && !owner.connection().isOpen()) {
@@ -101,6 +143,133 @@ final class AmqpQueueConsumer implements QueueConsumer {
                     + "recovered" + (owner.config().automaticRecovery() ? "" : ", but automatic recovery is off"));
         }
         return buffered;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>If messages pushed by an earlier subscription are buffered, returns them (up to {@code max}) without
+     * subscribing. Otherwise polls, and adds to the first delivery what the same subscription brought, up to
+     * {@code max}: at most the channel's prefetch, so a batch is as large as the prefetch allows and no larger
+     * than {@code max}; the rest stays buffered for the next call.
+     */
+    @Override
+    public List<Delivery> pollBatch(int max, Duration timeout) throws QueueException, InterruptedException {
+        if (max < 1) {
+            throw new IllegalArgumentException("A batch holds at least 1 message, asked for " + max);
+        }
+        checkNotClosed();
+        List<Delivery> batch = new ArrayList<>(Math.min(max, prefetch));
+        drainBuffered(batch, max);
+        if (!batch.isEmpty()) {
+            return batch;
+        }
+        Optional<Delivery> first = poll(timeout);
+        if (first.isEmpty()) {
+            return List.of();
+        }
+        batch.add(first.get());
+        drainBuffered(batch, max);
+        return batch;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code basic.ack(lastTag, multiple=true)} when the deliveries of this consumer in the collection are
+     * exactly its unsettled deliveries of the current channel with tags up to the last of them; otherwise one
+     * {@code basic.ack} each. A delivery whose channel was lost is not acknowledged (RabbitMQ re-queued it): it is
+     * reported in the {@link QueueException}, after the others were acknowledged.
+     */
+    @Override
+    public void ackAll(Collection<Delivery> deliveries) throws QueueException {
+        Set<AmqpDelivery> mine = new LinkedHashSet<>();
+        List<Delivery> others = new ArrayList<>();
+        for (Delivery delivery : deliveries) {
+            if (delivery instanceof AmqpDelivery own && own.consumer() == this) {
+                mine.add(own);
+            } else {
+                others.add(delivery);
+            }
+        }
+        List<QueueException> failures = new ArrayList<>();
+        synchronized (channelLock) {
+            long currentEpoch = epoch.get();
+            outstanding.headSet(new Pending(currentEpoch, Long.MIN_VALUE, false, ""), false).clear();
+            List<AmqpDelivery> current = new ArrayList<>(mine.size());
+            List<AmqpDelivery> stale = new ArrayList<>();
+            for (AmqpDelivery delivery : mine) {
+                if (!delivery.settled) {
+                    (isCurrent(delivery.pending) ? current : stale).add(delivery);
+                }
+            }
+            if (current.size() > 1 && coversEveryOutstandingUpToItsLast(current, currentEpoch)) {
+                acknowledgeUpTo(current, currentEpoch, failures);
+            } else {
+                settleEach(current, failures);
+            }
+            settleEach(stale, failures);
+        }
+        if (!others.isEmpty()) {
+            try {
+                QueueConsumer.super.ackAll(others);
+            } catch (QueueException e) {
+                failures.add(e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            QueueException first = failures.get(0);
+            failures.subList(1, failures.size()).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    /** Guarded by {@link #channelLock}; every delivery is unsettled and of the current epoch. */
+    private boolean coversEveryOutstandingUpToItsLast(List<AmqpDelivery> deliveries, long currentEpoch) {
+        long lastTag = lastTag(deliveries);
+        int outstandingUpToLast = outstanding.subSet(new Pending(currentEpoch, Long.MIN_VALUE, false, ""), true,
+                new Pending(currentEpoch, lastTag, false, ""), true).size();
+        return outstandingUpToLast == deliveries.size();
+    }
+
+    /** Guarded by {@link #channelLock}: one {@code basic.ack} with {@code multiple=true} for the whole batch. */
+    private void acknowledgeUpTo(List<AmqpDelivery> deliveries, long currentEpoch, List<QueueException> failures) {
+        long lastTag = lastTag(deliveries);
+        try {
+            channel.basicAck(lastTag, true);
+        } catch (IOException | ShutdownSignalException e) {
+            failures.add(new QueueException("Cannot acknowledge " + deliveries.size() + " messages of " + queueName
+                    + " (" + AmqpHarvestQueue.describe(e) + "); RabbitMQ re-queues them when the channel closes", e));
+            return;
+        }
+        if (epoch.get() != currentEpoch) {
+            failures.add(new QueueException("The RabbitMQ channel of " + queueName + " was replaced while "
+                    + "acknowledging " + deliveries.size() + " messages; RabbitMQ may deliver them again"));
+            return;
+        }
+        for (AmqpDelivery delivery : deliveries) {
+            delivery.settled = true;
+            outstanding.remove(delivery.pending);
+        }
+    }
+
+    /** Guarded by {@link #channelLock}. */
+    private void settleEach(List<AmqpDelivery> deliveries, List<QueueException> failures) {
+        for (AmqpDelivery delivery : deliveries) {
+            try {
+                settle(delivery, true);
+            } catch (QueueException e) {
+                failures.add(e);
+            }
+        }
+    }
+
+    private static long lastTag(List<AmqpDelivery> deliveries) {
+        long last = Long.MIN_VALUE;
+        for (AmqpDelivery delivery : deliveries) {
+            last = Math.max(last, delivery.pending.deliveryTag());
+        }
+        return last;
     }
 
     @Override
@@ -112,6 +281,7 @@ final class AmqpQueueConsumer implements QueueConsumer {
             closed = true;
             epoch.incrementAndGet();
             buffer.clear();
+            outstanding.clear();
             buffer.add(CLOSED);
             if (channel != null) {
                 // closing the channel returns its unacknowledged deliveries to the queue
@@ -141,10 +311,34 @@ final class AmqpQueueConsumer implements QueueConsumer {
                 checkNotClosed();
             }
             if (isCurrent(pending)) {
-                return Optional.of(new AmqpDelivery(pending));
+                return Optional.of(handOut(pending));
             }
             log.trace("Dropped a delivery from a closed channel of {}; the broker has re-queued it", queueName);
         }
+    }
+
+    /** Adds what is buffered, up to max, without waiting; never throws, so a batch already begun is kept. */
+    private void drainBuffered(List<Delivery> batch, int max) {
+        while (batch.size() < max) {
+            Pending pending = buffer.poll();
+            if (pending == null) {
+                return;
+            }
+            if (pending == CLOSED) {
+                buffer.add(CLOSED); // the next poll reports the close
+                return;
+            }
+            if (isCurrent(pending)) {
+                batch.add(handOut(pending));
+            } else {
+                log.trace("Dropped a delivery from a closed channel of {}; the broker has re-queued it", queueName);
+            }
+        }
+    }
+
+    private AmqpDelivery handOut(Pending pending) {
+        outstanding.add(pending);
+        return new AmqpDelivery(pending);
     }
 
     private void checkNotClosed() throws QueueException {
@@ -153,8 +347,8 @@ final class AmqpQueueConsumer implements QueueConsumer {
         }
     }
 
-    /** @return the consumer tag, or null while the connection is being recovered */
-    private String subscribe() throws QueueException {
+    /** @return the subscription, or null while the connection is being recovered */
+    private Subscription subscribe() throws QueueException {
         synchronized (channelLock) {
             checkNotClosed();
             if (channelDead && owner.connection().isOpen()) {
@@ -166,8 +360,10 @@ final class AmqpQueueConsumer implements QueueConsumer {
                 return null; // being recovered with the connection; until then poll finds nothing
             }
             try {
+                Subscription subscription = new Subscription(channel);
                 // manual acknowledgement: a message is done only when the engine acks it after its commit
-                return channel.basicConsume(queueName, false, this::buffer, tag -> {});
+                subscription.consumerTag = channel.basicConsume(queueName, false, subscription);
+                return subscription;
             } catch (IOException | ShutdownSignalException e) {
                 if (AmqpHarvestQueue.replyCode(e) == 404) {
                     channelDead = true;
@@ -180,16 +376,25 @@ final class AmqpQueueConsumer implements QueueConsumer {
         }
     }
 
-    private void unsubscribe(String consumerTag) {
+    /**
+     * Cancels a subscription and waits until every message pushed to it is in the buffer, so that the buffer never
+     * holds more than one subscription's prefetch and a batch can take all that subscription brought.
+     */
+    private void unsubscribe(Subscription subscription) {
+        boolean cancelled = false;
         synchronized (channelLock) {
             try {
                 // Synchronous: once it returns the broker pushes nothing more, so this consumer holds no more
                 // messages than the prefetch; deliveries already pushed wait in the buffer for the next poll.
                 // Called on a closed channel too, since it also stops recovery from resubscribing.
-                channel.basicCancel(consumerTag);
+                subscription.channel.basicCancel(subscription.consumerTag);
+                cancelled = true;
             } catch (IOException | ShutdownSignalException e) {
                 log.debug("Cancelling a subscription to {} failed; it ends with its channel", queueName, e);
             }
+        }
+        if (cancelled) {
+            subscription.awaitDispatched();
         }
     }
 
@@ -197,7 +402,7 @@ final class AmqpQueueConsumer implements QueueConsumer {
     private void openChannel() throws QueueException {
         try {
             Channel opened = owner.connection().createChannel();
-            opened.basicQos(owner.config().prefetch());
+            opened.basicQos(prefetch);
             opened.addShutdownListener(signal -> {
                 if (!signal.isHardError() && !signal.isInitiatedByApplication()) {
                     // a channel error, which automatic recovery does not repair: the next poll opens another channel
@@ -226,22 +431,22 @@ final class AmqpQueueConsumer implements QueueConsumer {
         }
     }
 
-    /** Called by amqp-client's dispatcher thread for each pushed message. */
-    private void buffer(String consumerTag, com.rabbitmq.client.Delivery message) {
-        Envelope envelope = message.getEnvelope();
-        buffer.add(new Pending(epoch.get(), envelope.getDeliveryTag(), envelope.isRedeliver(),
-                new String(message.getBody(), StandardCharsets.UTF_8)));
-    }
-
     /** @return whether the delivery's channel is still the open, current one, so that its tag can be acknowledged */
     private boolean isCurrent(Pending pending) {
         return pending.epoch() == epoch.get() && channel.isOpen();
     }
 
-    private void settle(Pending pending, boolean acknowledge) throws QueueException {
+    /** Settles one delivery; does nothing if it is settled already. */
+    private void settle(AmqpDelivery delivery, boolean acknowledge) throws QueueException {
+        Pending pending = delivery.pending;
         synchronized (channelLock) {
+            if (delivery.settled) {
+                return;
+            }
             if (!isCurrent(pending)) {
+                outstanding.remove(pending);
                 if (!acknowledge) {
+                    delivery.settled = true;
                     return; // its channel is gone, and with it the delivery: RabbitMQ re-queued it already
                 }
                 throw new QueueException("Cannot acknowledge a message of " + queueName + ": the channel it came on "
@@ -263,19 +468,81 @@ final class AmqpQueueConsumer implements QueueConsumer {
                 throw new QueueException("The RabbitMQ channel of " + queueName + " was replaced while acknowledging "
                         + "a message; RabbitMQ may deliver it again");
             }
+            delivery.settled = true;
+            outstanding.remove(pending);
         }
     }
 
     /** One message pushed by the broker, tagged with the epoch of the channel it came on. */
     private record Pending(long epoch, long deliveryTag, boolean redelivered, String body) {}
 
+    /**
+     * One {@code basic.consume}: buffers what the broker pushes, and tells when the broker's {@code cancel-ok} (or the
+     * channel's end) has been dispatched, after every delivery pushed before it. Called on amqp-client's dispatcher
+     * thread, in the order the broker sent the frames.
+     */
+    private final class Subscription implements Consumer {
+        private final Channel channel;
+        private final CountDownLatch ended = new CountDownLatch(1);
+        private volatile String consumerTag;
+
+        Subscription(Channel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+            buffer.add(new Pending(epoch.get(), envelope.getDeliveryTag(), envelope.isRedeliver(),
+                    new String(body, StandardCharsets.UTF_8)));
+        }
+
+        @Override
+        public void handleCancelOk(String tag) {
+            ended.countDown();
+        }
+
+        @Override
+        public void handleCancel(String tag) {
+            ended.countDown(); // cancelled by the broker, e.g. the queue was deleted
+        }
+
+        @Override
+        public void handleShutdownSignal(String tag, ShutdownSignalException signal) {
+            ended.countDown();
+        }
+
+        @Override
+        public void handleConsumeOk(String tag) {}
+
+        @Override
+        public void handleRecoverOk(String tag) {}
+
+        /** Waits, boundedly, until the deliveries received before the cancel-ok are in the buffer. */
+        void awaitDispatched() {
+            try {
+                if (!ended.await(CANCEL_DISPATCH_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                    log.debug("The cancel-ok of a subscription to {} was not dispatched within {} ms; its last "
+                            + "deliveries reach the buffer later", queueName, CANCEL_DISPATCH_WAIT_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                // What was taken belongs to the caller; the interrupt is for its next blocking call.
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private final class AmqpDelivery implements Delivery {
 
         private final Pending pending;
+        /** Acknowledged, or released; guarded by {@link #channelLock}. */
         private boolean settled;
 
         AmqpDelivery(Pending pending) {
             this.pending = pending;
+        }
+
+        AmqpQueueConsumer consumer() {
+            return AmqpQueueConsumer.this;
         }
 
         @Override
@@ -295,20 +562,14 @@ final class AmqpQueueConsumer implements QueueConsumer {
          * a channel error in AMQP and would close the channel with all its other deliveries.
          */
         @Override
-        public synchronized void ack() throws QueueException {
-            if (!settled) {
-                settle(pending, true);
-                settled = true;
-            }
+        public void ack() throws QueueException {
+            settle(this, true);
         }
 
         /** {@inheritDoc} Sent as {@code basic.nack} with {@code requeue=true}. */
         @Override
-        public synchronized void release() throws QueueException {
-            if (!settled) {
-                settle(pending, false);
-                settled = true;
-            }
+        public void release() throws QueueException {
+            settle(this, false);
         }
     }
 }

@@ -355,6 +355,122 @@ class AmqpReliabilityTest {
     }
 
     @Test
+    void aBatchConsumerRaisesThePrefetchToItsBatchSizeAndTakesNoMoreThanThat() throws Exception {
+        AmqpHarvestQueue queue = open(Map.of()); // the default prefetch of 1
+        List<String> ids = randomIds(100);
+        queue.publish(QueueName.FETCH, ids);
+
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH, 30)) {
+            List<Delivery> batch = consumer.pollBatch(30, EXPECTED);
+            assertEquals(ids.subList(0, 30), batch.stream().map(AmqpReliabilityTest::idOf).toList());
+            assertEquals(70, queue.waitingCount(QueueName.FETCH), "the consumer took more than its batch size");
+            consumer.ackAll(batch);
+        }
+        try (QueueConsumer plain = queue.consumer(QueueName.FETCH)) {
+            // A consumer opened without a batch size keeps the configured prefetch: its batches hold one message.
+            List<Delivery> batch = plain.pollBatch(30, EXPECTED);
+            assertEquals(List.of(ids.get(30)), batch.stream().map(AmqpReliabilityTest::idOf).toList());
+            assertEquals(69, queue.waitingCount(QueueName.FETCH));
+            plain.ackAll(batch);
+        }
+    }
+
+    @Test
+    void aConfiguredPrefetchAboveTheBatchSizeIsKeptAndWhatItBroughtServesTheNextBatch() throws Exception {
+        AmqpHarvestQueue queue = open(Map.of(AmqpQueueConfig.PREFETCH, "25"));
+        List<String> ids = randomIds(100);
+        queue.publish(QueueName.FETCH, ids);
+
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH, 10)) {
+            List<Delivery> first = consumer.pollBatch(10, EXPECTED);
+            assertEquals(ids.subList(0, 10), first.stream().map(AmqpReliabilityTest::idOf).toList());
+            assertEquals(75, queue.waitingCount(QueueName.FETCH), "one subscription brings the prefetch of 25");
+
+            List<Delivery> second = consumer.pollBatch(10, EXPECTED);
+            List<Delivery> third = consumer.pollBatch(10, EXPECTED);
+            assertEquals(ids.subList(10, 20), second.stream().map(AmqpReliabilityTest::idOf).toList());
+            assertEquals(ids.subList(20, 25), third.stream().map(AmqpReliabilityTest::idOf).toList(),
+                    "the rest of what the subscription brought, without subscribing again");
+            assertEquals(75, queue.waitingCount(QueueName.FETCH));
+            consumer.ackAll(first);
+            consumer.ackAll(second);
+            consumer.ackAll(third);
+        }
+    }
+
+    @Test
+    void ackAllOfABatchWhoseChannelWasLostFailsAndTheBatchComesBack() throws Exception {
+        AmqpHarvestQueue queue = open(Map.of());
+        List<String> ids = randomIds(5);
+        queue.publish(QueueName.FETCH, ids);
+
+        AmqpQueueConsumer consumer = (AmqpQueueConsumer) queue.consumer(QueueName.FETCH, 5);
+        List<Delivery> batch = consumer.pollBatch(5, EXPECTED);
+        assertEquals(5, batch.size());
+        consumer.abortChannel();
+
+        QueueException failure = assertThrows(QueueException.class, () -> consumer.ackAll(batch));
+        assertTrue(failure.getMessage().contains("re-queued"), failure.getMessage());
+        assertEquals(4, failure.getSuppressed().length, "every delivery of the batch is reported");
+        consumer.close();
+
+        try (QueueConsumer next = queue.consumer(QueueName.FETCH, 5)) {
+            List<Delivery> again = next.pollBatch(5, EXPECTED);
+            assertEquals(Set.copyOf(ids), Set.copyOf(again.stream().map(AmqpReliabilityTest::idOf).toList()));
+            assertTrue(again.stream().allMatch(Delivery::redelivered), "the batch must come back as redelivered");
+            next.ackAll(again);
+        }
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+    }
+
+    /**
+     * A batch is held while the broker closes the connection; after the recovery the same consumer takes the
+     * re-queued batch and the rest again, on the new channel. Acknowledging the old batch must fail and must not
+     * acknowledge anything on the new channel, whose delivery tags it would otherwise name.
+     */
+    @Test
+    void ackAllOfABatchFromBeforeARecoveryAcknowledgesNothingOnTheRecoveredChannel() throws Exception {
+        RabbitMqTestBroker.requireRabbitmqctl();
+        AmqpHarvestQueue queue = open(Map.of());
+        List<String> ids = randomIds(20);
+        queue.publish(QueueName.FETCH, ids);
+
+        QueueConsumer consumer = queue.consumer(QueueName.FETCH, 10);
+        List<Delivery> before = consumer.pollBatch(10, EXPECTED);
+        assertEquals(10, before.size());
+
+        assertEquals(1, RabbitMqTestBroker.closeConnectionsNamed(queue.connectionName()));
+        RabbitMqTestBroker.awaitCondition("the client notices the closed connection", EXPECTED,
+                () -> queue.connectionLosses() == 1);
+        List<Delivery> after = new ArrayList<>();
+        RabbitMqTestBroker.awaitCondition("all 20 messages are taken again on the recovered channel", EXPECTED,
+                () -> {
+                    try {
+                        after.addAll(consumer.pollBatch(20 - after.size(), Duration.ofMillis(200)));
+                    } catch (QueueException | InterruptedException e) {
+                        // the connection is still being recovered: try again
+                    }
+                    return after.size() == 20;
+                });
+
+        assertThrows(QueueException.class, () -> consumer.ackAll(before));
+        consumer.close();
+
+        try (QueueConsumer next = queue.consumer(QueueName.FETCH, 20)) {
+            List<Delivery> again = new ArrayList<>();
+            while (again.size() < 20) {
+                List<Delivery> batch = next.pollBatch(20 - again.size(), EXPECTED);
+                assertFalse(batch.isEmpty(), "only " + again.size() + " of 20 messages came back: the stale "
+                        + "acknowledgement reached the recovered channel");
+                again.addAll(batch);
+            }
+            assertEquals(Set.copyOf(ids), Set.copyOf(again.stream().map(AmqpReliabilityTest::idOf).toList()));
+            next.ackAll(again);
+        }
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+    }
+
+    @Test
     void closingTheQueueWakesAWaitingConsumerWithAQueueException() throws Exception {
         AmqpHarvestQueue queue = open(Map.of());
         QueueConsumer consumer = queue.consumer(QueueName.GATHER);

@@ -4,23 +4,32 @@ import dev.harvest.api.queue.Delivery;
 import dev.harvest.api.queue.QueueConsumer;
 import dev.harvest.api.queue.QueueException;
 import dev.harvest.api.queue.QueueName;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.args.ListDirection;
 
 /**
  * One consumer of one Redis list, for one thread: {@code BLMOVE}s messages into its own processing list, where they
  * stay until acknowledged, released, or returned by {@link #close()} or, if this process dies, by the reaper of a
  * live consumer once this consumer's lease expired.
+ *
+ * <p>A batch ({@link #pollBatch}) is taken the same way, message by message into the same processing list, so
+ * everything said here holds for each message of a batch; {@link #ackAll} removes a batch from the list in one round
+ * trip.
  */
 final class RedisConsumer implements QueueConsumer {
 
@@ -43,6 +52,22 @@ final class RedisConsumer implements QueueConsumer {
               return 1
             end
             return 0
+            """;
+
+    /**
+     * Takes up to ARGV[1] more messages into the processing list, without blocking, in one round trip; stops at the
+     * first empty move, so an emptied queue costs one command, not ARGV[1].
+     */
+    private static final String TAKE_WAITING = """
+            local taken = {}
+            for i = 1, tonumber(ARGV[1]) do
+              local body = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
+              if not body then
+                break
+              end
+              taken[i] = body
+            end
+            return taken
             """;
 
     /** Returns every delivery to the head of the queue, oldest first, and deregisters the consumer. */
@@ -93,6 +118,87 @@ final class RedisConsumer implements QueueConsumer {
 
     @Override
     public Optional<Delivery> poll(Duration timeout) throws QueueException, InterruptedException {
+        List<Delivery> taken = take(1, timeout);
+        return taken.isEmpty() ? Optional.empty() : Optional.of(taken.get(0));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The first message is taken as by {@link #poll}, with {@code BLMOVE} into this consumer's processing list; the
+     * others with non-blocking {@code LMOVE}s, all in one round trip (a Lua script that stops at the first empty
+     * move). Every message of the batch is therefore in the processing list before it is handed out, so
+     * {@link #close()}, and the reaper after a crash, return the whole batch.
+     */
+    @Override
+    public List<Delivery> pollBatch(int max, Duration timeout) throws QueueException, InterruptedException {
+        if (max < 1) {
+            throw new IllegalArgumentException("A batch holds at least 1 message, asked for " + max);
+        }
+        return take(max, timeout);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Removes the messages from the processing list with one {@code LREM} each, pipelined in one round trip. A
+     * delivery of another consumer is acknowledged by its own {@link Delivery#ack()}.
+     */
+    @Override
+    public void ackAll(Collection<Delivery> deliveries) throws QueueException {
+        // Identity: a delivery listed twice is acknowledged once, two deliveries of one body each remove one copy.
+        Set<RedisDelivery> mine = new LinkedHashSet<>();
+        List<Delivery> others = new ArrayList<>();
+        synchronized (this) {
+            for (Delivery delivery : deliveries) {
+                if (delivery instanceof RedisDelivery own && own.consumer() == this) {
+                    if (!mine.contains(own) && own.beginSettling()) {
+                        mine.add(own);
+                    }
+                } else {
+                    others.add(delivery);
+                }
+            }
+        }
+        QueueException failure = null;
+        if (!mine.isEmpty()) {
+            try {
+                redis.run("acknowledge " + mine.size() + " messages of " + waitingKey, jedis -> {
+                    try (AbstractPipeline pipeline = jedis.pipelined()) {
+                        for (RedisDelivery delivery : mine) {
+                            pipeline.lrem(processingKey, -1, delivery.body());
+                        }
+                        pipeline.sync();
+                    }
+                    return null;
+                });
+                synchronized (this) {
+                    for (RedisDelivery delivery : mine) {
+                        delivery.finishSettling();
+                    }
+                }
+            } catch (QueueException e) {
+                failure = e;
+            }
+        }
+        if (!others.isEmpty()) {
+            try {
+                QueueConsumer.super.ackAll(others);
+            } catch (QueueException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Waits at most {@code timeout} for the first message, then takes those already waiting, up to max. */
+    private List<Delivery> take(int max, Duration timeout) throws QueueException, InterruptedException {
         long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
         while (true) {
             if (Thread.interrupted()) {
@@ -103,14 +209,75 @@ final class RedisConsumer implements QueueConsumer {
                 if (closed) {
                     throw new QueueException("Consumer " + id + " of " + waitingKey + " is closed");
                 }
-                Optional<Delivery> delivery = takeOne(deadline - System.nanoTime());
-                if (delivery.isPresent() || System.nanoTime() - deadline >= 0) {
-                    return delivery;
+                Optional<Delivery> first = takeOne(deadline - System.nanoTime());
+                if (first.isPresent()) {
+                    if (max == 1) {
+                        return List.of(first.get());
+                    }
+                    List<Delivery> batch = new ArrayList<>(Math.min(max, 1_024));
+                    batch.add(first.get());
+                    takeWaiting(batch, max);
+                    return batch;
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return List.of();
                 }
             } finally {
                 redisLock.unlock();
             }
         }
+    }
+
+    /**
+     * Fills a batch that has its first message with orphans and messages already waiting, without blocking. A failure
+     * here ends the batch early instead of throwing, since the batch's messages are already this consumer's.
+     */
+    private void takeWaiting(List<Delivery> batch, int max) {
+        synchronized (this) {
+            while (batch.size() < max && !orphans.isEmpty()) {
+                String orphan = orphans.poll();
+                inFlight.add(orphan);
+                batch.add(new RedisDelivery(orphan, false));
+            }
+        }
+        int wanted = max - batch.size();
+        if (wanted <= 0) {
+            return;
+        }
+        long failuresBefore = redis.connectionFailures();
+        List<String> bodies;
+        try {
+            Object reply = redis.eval("take up to " + wanted + " waiting messages from " + waitingKey, TAKE_WAITING,
+                    List.of(waitingKey, processingKey), List.of(Integer.toString(wanted)));
+            bodies = strings(reply);
+        } catch (QueueException e) {
+            // Whatever the script moved before the connection broke is in the processing list: the next poll finds it.
+            reconcileNeeded = true;
+            LOGGER.warn("Consumer {} of {} ends a batch at {} messages: {}", id, waitingKey, batch.size(),
+                    e.getMessage());
+            return;
+        }
+        synchronized (this) {
+            for (String body : bodies) {
+                inFlight.add(body);
+                batch.add(new RedisDelivery(body, false));
+            }
+        }
+        if (redis.connectionFailures() != failuresBefore) {
+            // The script may have run on a connection that then broke, with its reply lost.
+            reconcileNeeded = true;
+        }
+    }
+
+    private static List<String> strings(Object reply) {
+        if (!(reply instanceof List<?> list)) {
+            return List.of();
+        }
+        List<String> bodies = new ArrayList<>(list.size());
+        for (Object body : list) {
+            bodies.add(body instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : (String) body);
+        }
+        return bodies;
     }
 
     /** One round: hand out an orphan, or move one message, blocking at most {@link #MAX_BLOCK}. */
@@ -237,6 +404,10 @@ final class RedisConsumer implements QueueConsumer {
             return body;
         }
 
+        RedisConsumer consumer() {
+            return RedisConsumer.this;
+        }
+
         @Override
         public boolean redelivered() {
             return redelivered;
@@ -260,7 +431,7 @@ final class RedisConsumer implements QueueConsumer {
         }
 
         /** @return whether there is anything to do: not settled, and the consumer still holds the message */
-        private boolean beginSettling() {
+        boolean beginSettling() {
             synchronized (RedisConsumer.this) {
                 if (settled) {
                     return false;
@@ -275,7 +446,7 @@ final class RedisConsumer implements QueueConsumer {
             }
         }
 
-        private void finishSettling() {
+        void finishSettling() {
             synchronized (RedisConsumer.this) {
                 settled = true;
                 inFlight.remove(body);

@@ -32,12 +32,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 
 /** What the Redis backend does beyond the contract: ckanext-harvest compatibility, recovery, lost connections. */
 class RedisQueueBehaviourTest {
 
+    private static final Logger LOGGER = LoggerFactory.getLogger(RedisQueueBehaviourTest.class);
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private final String siteId = ExternalServices.uniqueSiteId("it-redis");
@@ -219,6 +223,16 @@ class RedisQueueBehaviourTest {
 
     @Test
     void consumersAndPublishersKeepWorkingAfterRedisKillsTheirConnections() throws Exception {
+        keepWorkingWhileRedisKillsTheConnections(false);
+    }
+
+    @Test
+    void batchConsumersKeepWorkingAfterRedisKillsTheirConnections() throws Exception {
+        keepWorkingWhileRedisKillsTheConnections(true);
+    }
+
+    /** Two consumers, polling one by one or in batches of 50, while Redis kills every connection of the queue. */
+    private void keepWorkingWhileRedisKillsTheConnections(boolean batches) throws Exception {
         RedisHarvestQueue queue = open(Map.of());
         String clientName = RedisQueueConfig.from(RedisTestSupport.settings(siteId, Map.of())).clientName();
         Map<String, Integer> received = new ConcurrentHashMap<>();
@@ -229,14 +243,15 @@ class RedisQueueBehaviourTest {
             List<Future<?>> consumers = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 consumers.add(executor.submit(() -> {
-                    try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+                    try (QueueConsumer consumer = queue.consumer(QueueName.FETCH, 50)) {
                         while (!stop.get()) {
-                            Optional<Delivery> delivery = consumer.poll(Duration.ofMillis(500));
-                            if (delivery.isPresent()) {
-                                received.merge(delivery.get().body(), 1, Integer::sum);
-                                total.incrementAndGet();
-                                delivery.get().ack();
+                            List<Delivery> taken = batches ? consumer.pollBatch(50, Duration.ofMillis(500))
+                                    : consumer.poll(Duration.ofMillis(500)).map(List::of).orElse(List.of());
+                            for (Delivery delivery : taken) {
+                                received.merge(delivery.body(), 1, Integer::sum);
                             }
+                            total.addAndGet(taken.size());
+                            consumer.ackAll(taken);
                         }
                     }
                     return null;
@@ -275,6 +290,107 @@ class RedisQueueBehaviourTest {
             stop.set(true);
             executor.shutdownNow();
         }
+    }
+
+    @Test
+    void everyMessageOfABatchWaitsInTheConsumersProcessingListUntilAcknowledged() throws Exception {
+        RedisHarvestQueue queue = open(Map.of());
+        List<String> ids = ids(5);
+        queue.publish(QueueName.FETCH, ids);
+
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH, 10)) {
+            List<Delivery> batch = consumer.pollBatch(10, WAIT);
+            List<String> bodies = batch.stream().map(Delivery::body).toList();
+            assertEquals(ids.stream().map(id -> QueueMessages.body(QueueName.FETCH, id)).toList(), bodies);
+            assertEquals(bodies, jedis.lrange(processingKey(QueueName.FETCH, consumer), 0, -1));
+            assertEquals(0, queue.waitingCount(QueueName.FETCH));
+
+            consumer.ackAll(batch.subList(0, 2));
+            assertEquals(bodies.subList(2, 5), jedis.lrange(processingKey(QueueName.FETCH, consumer), 0, -1));
+            consumer.ackAll(batch);
+            assertEquals(0, jedis.llen(processingKey(QueueName.FETCH, consumer)));
+        }
+    }
+
+    @Test
+    void aBatchOfRepeatedIdsIsAcknowledgedCopyByCopy() throws Exception {
+        RedisHarvestQueue queue = open(Map.of());
+        String repeated = UUID.randomUUID().toString();
+        queue.publish(QueueName.FETCH, List.of(repeated, repeated, repeated));
+
+        try (QueueConsumer consumer = queue.consumer(QueueName.FETCH, 3)) {
+            List<Delivery> batch = consumer.pollBatch(3, WAIT);
+            assertEquals(3, batch.size());
+            consumer.ackAll(batch.subList(0, 2));
+            assertEquals(1, jedis.llen(processingKey(QueueName.FETCH, consumer)), "one copy is still held");
+            consumer.ackAll(batch);
+            assertEquals(0, jedis.llen(processingKey(QueueName.FETCH, consumer)));
+        }
+    }
+
+    @Test
+    void recoverAbandonedReturnsTheWholeBatchOfAConsumerWhoseLeaseExpired() throws Exception {
+        RedisHarvestQueue queue = open(Map.of(RedisQueueConfig.CONSUMER_LEASE_SECONDS, "1"));
+        List<String> ids = ids(120);
+        queue.publish(QueueName.FETCH, ids);
+        QueueConsumer dead = queue.consumer(QueueName.FETCH, 100);
+        assertEquals(100, dead.pollBatch(100, WAIT).size());
+        String leaseKey = "ckanext-harvest:" + siteId + ":lease:harvest_object_id:" + ((RedisConsumer) dead).id();
+
+        // As a SIGKILL would: the heartbeat stops, nothing is closed or acknowledged.
+        queue.stopHeartbeat(dead);
+        awaitUntil("the lease of the dead consumer expired", WAIT, () -> !jedis.exists(leaseKey));
+
+        assertEquals(100, queue.recoverAbandoned());
+        assertEquals(ids.stream().map(id -> QueueMessages.body(QueueName.FETCH, id)).toList(),
+                jedis.lrange("ckanext-harvest:" + siteId + ":harvest_object_id", 0, -1),
+                "the batch is back at the head of the queue, in its order, before the messages it left waiting");
+        assertEquals(0, jedis.llen(processingKey(QueueName.FETCH, dead)));
+    }
+
+    /**
+     * Not a test of speed (nothing is asserted about the times): moves 10,000 messages through Redis one poll and ack
+     * at a time, then in batches of 100 with pollBatch and ackAll, and logs both.
+     */
+    @Test
+    @Tag("benchmark")
+    void movesTenThousandMessagesInBatchesOfAHundredAndOneByOne() throws Exception {
+        RedisHarvestQueue queue = open(Map.of());
+        int messages = 10_000;
+        for (int round = 1; round <= 2; round++) {
+            queue.publish(QueueName.FETCH, ids(messages));
+            long singleNanos;
+            try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+                long started = System.nanoTime();
+                for (int i = 0; i < messages; i++) {
+                    consumer.poll(WAIT).orElseThrow().ack();
+                }
+                singleNanos = System.nanoTime() - started;
+            }
+            queue.publish(QueueName.FETCH, ids(messages));
+            long batchNanos;
+            int batches = 0;
+            try (QueueConsumer consumer = queue.consumer(QueueName.FETCH, 100)) {
+                long started = System.nanoTime();
+                for (int taken = 0; taken < messages; batches++) {
+                    List<Delivery> batch = consumer.pollBatch(100, WAIT);
+                    assertFalse(batch.isEmpty());
+                    taken += batch.size();
+                    consumer.ackAll(batch);
+                }
+                batchNanos = System.nanoTime() - started;
+            }
+            assertEquals(0, queue.waitingCount(QueueName.FETCH));
+            LOGGER.info("BENCHMARK redis round {}: {} messages, poll+ack one by one {} ms ({} msg/s);"
+                    + " pollBatch(100)+ackAll in {} batches {} ms ({} msg/s); {}x",
+                    round, messages, TimeUnit.NANOSECONDS.toMillis(singleNanos), perSecond(messages, singleNanos),
+                    batches, TimeUnit.NANOSECONDS.toMillis(batchNanos), perSecond(messages, batchNanos),
+                    String.format(java.util.Locale.ROOT, "%.1f", (double) singleNanos / batchNanos));
+        }
+    }
+
+    private static long perSecond(int messages, long nanos) {
+        return Math.round(messages / (nanos / 1e9));
     }
 
     @Test

@@ -64,23 +64,22 @@ class LiquibaseChangelogTest {
     void upgradingTurnsTheOldStatusDeleteExtraIntoTheDeletionKindAndLeavesPluginExtrasAlone(Kind kind)
             throws Exception {
         HarvestConfig config = TestDatabases.config(kind, Map.of());
-        try (var pool = new com.zaxxer.hikari.HikariDataSource(hikari(config));
-                Connection connection = pool.getConnection()) {
+        try (var pool = new com.zaxxer.hikari.HikariDataSource(hikari(config))) {
             liquibase.database.Database database = liquibase.database.DatabaseFactory.getInstance()
-                    .findCorrectDatabaseImplementation(new liquibase.database.jvm.JdbcConnection(connection));
+                    .findCorrectDatabaseImplementation(new liquibase.database.jvm.JdbcConnection(pool.getConnection()));
             try (var liquibase = new liquibase.Liquibase(HarvestDatabase.CHANGELOG,
                     new liquibase.resource.ClassLoaderResourceAccessor(), database)) {
                 liquibase.update(3, ""); // the schema wave 1 wrote its deletions into
             }
-            try (var statement = connection.createStatement()) {
+            try (Connection connection = pool.getConnection(); var statement = connection.createStatement()) {
                 statement.execute("insert into harvest_source (id, name, url, type) values ('s', 's', 'http://x', 'ckan')");
                 statement.execute("insert into harvest_job (id, source_id, status) values ('j', 's', 'Finished')");
                 statement.execute("insert into harvest_object (id, guid, harvest_job_id, harvest_source_id, content)"
                         + " values ('engine-deletion', 'g1', 'j', 's', null), ('spatial-record', 'g2', 'j', 's', '{}')");
                 statement.execute("insert into harvest_object_extra (id, harvest_object_id, key, value) values"
                         + " ('e1', 'engine-deletion', 'status', 'delete'), ('e2', 'spatial-record', 'status', 'delete')");
+                connection.commit();
             }
-            connection.commit();
         }
 
         HarvestDatabase.initialise(config);
@@ -110,7 +109,7 @@ class LiquibaseChangelogTest {
         hikari.setJdbcUrl(config.jdbcUrl());
         hikari.setUsername(config.dbUser());
         hikari.setPassword(config.dbPassword());
-        hikari.setMaximumPoolSize(1);
+        hikari.setMaximumPoolSize(2);
         hikari.setAutoCommit(false);
         return hikari;
     }

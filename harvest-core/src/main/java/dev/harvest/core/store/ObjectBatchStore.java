@@ -117,22 +117,7 @@ public final class ObjectBatchStore {
             }
         }
         List<String> claimedIds = asked.stream().filter(rows::containsKey).toList();
-        Map<String, ObjectRow> previous = new LinkedHashMap<>();
-        try (PreparedStatement select = connection.prepareStatement("select n.id, c.id, c.guid, c.harvest_job_id,"
-                + " c.harvest_source_id, c.content, c.metadata_modified_date, c.package_id, c.retry_times, c.kind"
-                + " from harvest_object n join harvest_object c on c.harvest_source_id = n.harvest_source_id"
-                + " and c.guid = n.guid and c.current = true and c.id <> n.id"
-                + " where n.id in (" + marks(claimedIds.size()) + ") order by c.import_finished desc")) {
-            bind(select, 1, claimedIds);
-            try (ResultSet result = select.executeQuery()) {
-                while (result.next()) {
-                    String forId = result.getString(1);
-                    if (!previous.containsKey(forId)) {
-                        previous.put(forId, ObjectRow.read(result, 2));
-                    }
-                }
-            }
-        }
+        Map<String, ObjectRow> previous = previousObjects(connection, rows.values());
         Set<String> withExtras = new LinkedHashSet<>(claimedIds);
         previous.values().forEach(row -> withExtras.add(row.id));
         Map<String, Map<String, String>> extras = extras(connection, withExtras);
@@ -157,6 +142,39 @@ public final class ObjectBatchStore {
         }
         List<String> unclaimed = asked.stream().filter(id -> !rows.containsKey(id)).toList();
         return new ClaimedBatch(token, claimed, jobs, sources, unclaimed);
+    }
+
+    /**
+     * The source's current object for each claimed object's guid, by the (source, guid, current) index: one query per
+     * source, never a self-join whose plan depends on fresh statistics.
+     */
+    private static Map<String, ObjectRow> previousObjects(Connection connection, Collection<ObjectRow> claimed)
+            throws SQLException {
+        Map<String, Map<String, String>> idByGuidBySource = new LinkedHashMap<>();
+        for (ObjectRow row : claimed) {
+            idByGuidBySource.computeIfAbsent(row.sourceId, s -> new LinkedHashMap<>()).put(row.guid, row.id);
+        }
+        Map<String, ObjectRow> previous = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, String>> source : idByGuidBySource.entrySet()) {
+            Map<String, String> idByGuid = source.getValue();
+            try (PreparedStatement select = connection.prepareStatement("select id, guid, harvest_job_id,"
+                    + " harvest_source_id, content, metadata_modified_date, package_id, retry_times, kind"
+                    + " from harvest_object where harvest_source_id = ? and current = true and guid in ("
+                    + marks(idByGuid.size()) + ") order by import_finished desc")) {
+                select.setString(1, source.getKey());
+                bind(select, 2, idByGuid.keySet());
+                try (ResultSet result = select.executeQuery()) {
+                    while (result.next()) {
+                        ObjectRow current = ObjectRow.read(result);
+                        String forId = idByGuid.get(current.guid);
+                        if (!current.id.equals(forId)) {
+                            previous.putIfAbsent(forId, current);
+                        }
+                    }
+                }
+            }
+        }
+        return previous;
     }
 
     private static Map<String, Map<String, String>> extras(Connection connection, Collection<String> objectIds)

@@ -38,8 +38,10 @@ public final class SqlDialect {
      * @return the condition to put after the update's {@code WHERE}
      */
     String claimable(String condition) {
+        // = any(array(...)): the locked selection runs first and the update finds its rows by primary key, whatever
+        // the planner's statistics say (an IN (subquery) may become a join that scans the table)
         return postgres
-                ? "o.id in (select o.id from harvest_object o where " + condition + " for update skip locked)"
+                ? "o.id = any(array(select o.id from harvest_object o where " + condition + " for update skip locked))"
                 : condition;
     }
 

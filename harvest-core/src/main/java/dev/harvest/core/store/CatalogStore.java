@@ -84,9 +84,24 @@ public final class CatalogStore {
         }
     }
 
+    /** One round trip: the dataset with this id, else the one with this name. */
     private static Optional<DatasetRow> findDatasetRow(Connection connection, String idOrName) throws SQLException {
-        Optional<DatasetRow> byId = selectDataset(connection, "id", idOrName);
-        return byId.isPresent() ? byId : selectDataset(connection, "name", idOrName);
+        try (PreparedStatement select = connection.prepareStatement("select " + DATASET_COLUMNS
+                + " from catalog_dataset where id = ? or name = ?")) {
+            select.setString(1, idOrName);
+            select.setString(2, idOrName);
+            DatasetRow byName = null;
+            try (ResultSet result = select.executeQuery()) {
+                while (result.next()) {
+                    DatasetRow row = DatasetRow.read(result);
+                    if (idOrName.equals(row.id())) {
+                        return Optional.of(row);
+                    }
+                    byName = row;
+                }
+            }
+            return Optional.ofNullable(byName);
+        }
     }
 
     private static Optional<DatasetRow> selectDataset(Connection connection, String column, String value)
@@ -115,11 +130,23 @@ public final class CatalogStore {
         fields.put("metadata_modified", CKAN_TIME.format(now));
         try {
             return write(connection -> {
-                if (selectDataset(connection, "id", id).isPresent()) {
-                    throw new IllegalStateException("A dataset with id " + id + " already exists");
-                }
-                if (isNameTaken(connection, name)) {
-                    throw new IllegalStateException("That URL is already in use: dataset name '" + name + "' is taken");
+                try (PreparedStatement taken = connection.prepareStatement(
+                        "select id from catalog_dataset where id = ? or name = ?")) {
+                    taken.setString(1, id);
+                    taken.setString(2, name);
+                    boolean nameTaken = false;
+                    try (ResultSet result = taken.executeQuery()) {
+                        while (result.next()) {
+                            if (id.equals(result.getString(1))) {
+                                throw new IllegalStateException("A dataset with id " + id + " already exists");
+                            }
+                            nameTaken = true;
+                        }
+                    }
+                    if (nameTaken) {
+                        throw new IllegalStateException(
+                                "That URL is already in use: dataset name '" + name + "' is taken");
+                    }
                 }
                 try (PreparedStatement insert = connection.prepareStatement("insert into catalog_dataset"
                         + " (name, title, owner_org, state, metadata_modified, data, metadata_created, id)"

@@ -56,7 +56,10 @@ import org.slf4j.LoggerFactory;
  * local dataset with the remote id. Before the engine deletes a dataset that a listing missed,
  * {@link #confirmVanished(FetchContext)} asks the remote about it.
  *
- * <p>Stateless and thread-safe: all per-source state comes from the contexts.
+ * <p>Thread-safe, and keeps no per-job state: all per-source state comes from the contexts. What is the same for every
+ * object of a source, its parsed configuration and its API client, is kept in a small bounded cache keyed by the
+ * source id, URL and exact configuration text, so it is worked out once per source configuration rather than once
+ * per object; a changed configuration is simply another key.
  */
 public final class CkanHarvester implements Harvester {
 
@@ -106,7 +109,21 @@ public final class CkanHarvester implements Harvester {
             Set.of("packages", "created", "users", "groups", "tags", "extras", "display_name");
     private static final DateTimeFormatter SOLR_SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
+    /** How many source configurations {@link #setup(HarvestSource)} keeps parsed. */
+    static final int SETUP_CACHE_SIZE = 64;
+
+    /**
+     * What every object of a source shares: its parsed configuration and its API client, both immutable.
+     *
+     * @param config the parsed configuration
+     * @param api the remote's API client, with the configuration's {@code api_key} and {@code user_agent}
+     */
+    record SourceSetup(CkanSourceConfig config, CkanApi api) {}
+
+    private record SetupKey(String sourceId, String url, String config) {}
+
     private final HttpTransport transport;
+    private final BoundedCache<SetupKey, SourceSetup> setups = new BoundedCache<>(SETUP_CACHE_SIZE);
 
     /** A harvester with the default HTTP settings (used by {@link java.util.ServiceLoader}). */
     public CkanHarvester() {
@@ -131,7 +148,12 @@ public final class CkanHarvester implements Harvester {
     @Override
     public Optional<String> originalUrl(HarvestSource source, HarvestObject object) {
         try {
-            CkanApi api = new CkanApi(source.url(), null, null, transport);
+            CkanApi api;
+            try {
+                api = setup(source).api();
+            } catch (ConfigValidationException unreadableConfig) {
+                api = new CkanApi(source.url(), null, null, transport);
+            }
             return Optional.of(api.actionUrl("package_show", List.of(new SimpleEntry<>("id", object.guid())))
                     .toString());
         } catch (IllegalArgumentException notAUrl) {
@@ -139,13 +161,35 @@ public final class CkanHarvester implements Harvester {
         }
     }
 
+    /**
+     * The parsed configuration and API client of a source, from the cache when the source's id, URL and
+     * configuration text are those of a recent call.
+     *
+     * @param source a harvest source
+     * @return its setup
+     * @throws ConfigValidationException if the configuration is not a JSON object (not cached)
+     * @throws IllegalArgumentException if the URL is not an http(s) URL (not cached)
+     */
+    SourceSetup setup(HarvestSource source) throws ConfigValidationException {
+        return setups.get(new SetupKey(source.id(), source.url(), source.config()), key -> {
+            CkanSourceConfig config = CkanSourceConfig.parse(key.config());
+            return new SourceSetup(config, new CkanApi(key.url(), config.apiKey(), config.userAgent(), transport));
+        });
+    }
+
+    /** @return how many source setups are cached (for tests) */
+    int cachedSetups() {
+        return setups.size();
+    }
+
     // ---------------------------------------------------------------------------------------------------- gather
 
     @Override
     public GatherOutcome gather(GatherContext context) throws Exception {
         HarvestSource source = context.source();
-        CkanSourceConfig config = CkanSourceConfig.parse(source.config());
-        CkanApi api = api(source, config);
+        SourceSetup setup = setup(source);
+        CkanSourceConfig config = setup.config();
+        CkanApi api = setup.api();
         List<String> filterTerms = config.filterTerms();
 
         Optional<Instant> since = config.forceAll()
@@ -303,7 +347,7 @@ public final class CkanHarvester implements Harvester {
         if (object.content() != null && !object.content().isBlank()) {
             return FetchOutcome.proceed();
         }
-        CkanApi api = api(context.source(), CkanSourceConfig.parse(context.source().config()));
+        CkanApi api = setup(context.source()).api();
         HttpUrl url = api.actionUrl("package_show", List.of(new SimpleEntry<>("id", object.guid())));
         JsonNode dataset;
         try {
@@ -333,8 +377,9 @@ public final class CkanHarvester implements Harvester {
     @Override
     public boolean confirmVanished(FetchContext context) throws Exception {
         String guid = context.object().guid();
-        CkanSourceConfig config = CkanSourceConfig.parse(context.source().config());
-        CkanApi api = api(context.source(), config);
+        SourceSetup setup = setup(context.source());
+        CkanSourceConfig config = setup.config();
+        CkanApi api = setup.api();
         try {
             JsonNode dataset = api.get("package_show", List.of(new SimpleEntry<>("id", guid)));
             if ("deleted".equals(dataset.path("state").asText())) {
@@ -398,7 +443,8 @@ public final class CkanHarvester implements Harvester {
             return ImportOutcome.failed("Remote dataset of object " + object.id() + " (guid " + object.guid()
                     + ") has no id");
         }
-        CkanSourceConfig config = CkanSourceConfig.parse(context.source().config());
+        SourceSetup setup = setup(context.source());
+        CkanSourceConfig config = setup.config();
         Catalog catalog = context.catalog();
         try {
             Optional<Dataset> existing = findExisting(catalog, remoteId, object.packageId());
@@ -412,7 +458,7 @@ public final class CkanHarvester implements Harvester {
                     return ImportOutcome.failed(refusal.get());
                 }
             }
-            Dataset dataset = prepare(context, config, remote, remoteId, harvestUser);
+            Dataset dataset = prepare(context, setup, remote, remoteId, harvestUser);
             if (existing.isPresent()) {
                 Dataset local = existing.get();
                 dataset.put("name", local.name());
@@ -539,11 +585,12 @@ public final class CkanHarvester implements Harvester {
                 + "', and this source harvests as '" + harvestUser + "'");
     }
 
-    private Dataset prepare(ImportContext context, CkanSourceConfig config, Map<String, Object> remote,
+    private Dataset prepare(ImportContext context, SourceSetup setup, Map<String, Object> remote,
             String remoteId, String harvestUser) throws CatalogException {
         Dataset dataset = new Dataset(remote);
         Catalog catalog = context.catalog();
-        CkanApi api = api(context.source(), config);
+        CkanSourceConfig config = setup.config();
+        CkanApi api = setup.api();
 
         // The remote's own harvest_user / harvest_read_only describe how the remote harvested it, not this source:
         // copied, they would make the local dataset read-only for a user that does not harvest here.
@@ -791,10 +838,6 @@ public final class CkanHarvester implements Harvester {
     private static DatasetNames.AppendType appendType(Settings settings) {
         return DatasetNames.AppendType.fromConfig(
                 settings.get(NAME_APPEND_SETTING, DatasetNames.AppendType.NUMBER_SEQUENCE.configValue()).trim());
-    }
-
-    private CkanApi api(HarvestSource source, CkanSourceConfig config) {
-        return new CkanApi(source.url(), config.apiKey(), config.userAgent(), transport);
     }
 
     private static Map<String, Object> reference(CatalogGroup group) {

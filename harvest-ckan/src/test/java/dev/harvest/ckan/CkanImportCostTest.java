@@ -32,7 +32,8 @@ class CkanImportCostTest {
 
     static final String CONFIG = "{\"api_key\": \"remote-key\", \"user_agent\": \"bench/1.0\", "
             + "\"default_tags\": [{\"name\": \"geo\"}, {\"name\": \"namibia\"}], "
-            + "\"default_extras\": {\"encoding\": \"utf8\", \"harvest_url\": \"{harvest_source_url}/dataset/{dataset_id}\"}, "
+            + "\"default_extras\": {\"encoding\": \"utf8\", "
+            + "\"harvest_url\": \"{harvest_source_url}/dataset/{dataset_id}\"}, "
             + "\"organizations_filter_exclude\": [\"remote-organization\"], \"user\": \"harvester-user\", "
             + "\"clean_tags\": true, \"deletion_guard_max_share\": 0.2}";
 

@@ -159,6 +159,23 @@ public final class CkanHarvester implements Harvester {
         return CkanSourceConfig.validate(config, context.catalog());
     }
 
+    /**
+     * The engine may finish a record gathered again unchanged (same package dict, same extras, same configuration)
+     * without fetch and import, except for a source with {@code force_all}: that is ckanext-harvest's option to
+     * re-import everything, so every record then reaches {@link #importObject(ImportContext)}, which still writes
+     * nothing for a dataset that is unchanged and active (a dataset deleted locally is restored).
+     *
+     * <p>A configuration that cannot be read answers true: the gather fails on it, so there is nothing to skip.
+     */
+    @Override
+    public boolean skipsUnchangedRecords(HarvestSource source) {
+        try {
+            return !setup(source).config().forceAll();
+        } catch (ConfigValidationException | IllegalArgumentException unreadable) {
+            return true;
+        }
+    }
+
     @Override
     public Optional<String> originalUrl(HarvestSource source, HarvestObject object) {
         try {

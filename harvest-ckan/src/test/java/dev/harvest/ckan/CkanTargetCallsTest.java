@@ -7,6 +7,7 @@ import dev.harvest.api.catalog.Dataset;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,6 +77,37 @@ class CkanTargetCallsTest {
     @Test
     void withForceAllAnUnchangedDatasetCostsOneFindAndNoWrite() throws Exception {
         TestHarvestRunner runner = runner("{\"force_all\": true}");
+        runner.run();
+        target.requests.clear();
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertEquals(NEW_DATASETS, second.count("not modified"));
+        assertEquals(Set.of(), second.skippedAtGather, "force_all: the engine may not skip");
+        assertEquals(Map.of("GET package_show", (long) NEW_DATASETS), callsByAction());
+    }
+
+    @Test
+    void unchangedDatasetsGatheredAgainAreFinishedAtGatherTimeAndCostTheTargetNothing() throws Exception {
+        // Modified "in the future": every incremental gather finds them again.
+        remote.datasets.forEach(d -> d.put("metadata_modified", "2050-01-01T00:00:00"));
+        TestHarvestRunner runner = runner("");
+        runner.run();
+        target.requests.clear();
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertEquals(NEW_DATASETS, second.emitted.size());
+        assertEquals(NEW_DATASETS, second.skippedAtGather.size());
+        assertEquals(NEW_DATASETS, second.count("not modified"));
+        assertEquals(List.of(), target.requests);
+    }
+
+    @Test
+    void theHarvestersOwnUnchangedCheckCostsTheTargetOneFindPerDataset() throws Exception {
+        remote.datasets.forEach(d -> d.put("metadata_modified", "2050-01-01T00:00:00"));
+        TestHarvestRunner runner = runner("");
+        runner.engineSkipsUnchanged = false;
         runner.run();
         target.requests.clear();
 

@@ -56,10 +56,11 @@ import org.slf4j.LoggerFactory;
  * local dataset with the remote id. Before the engine deletes a dataset that a listing missed,
  * {@link #confirmVanished(FetchContext)} asks the remote about it.
  *
- * <p>Thread-safe, and keeps no per-job state: all per-source state comes from the contexts. What is the same for every
- * object of a source, its parsed configuration and its API client, is kept in a small bounded cache keyed by the
- * source id, URL and exact configuration text, so it is worked out once per source configuration rather than once
- * per object; a changed configuration is simply another key.
+ * <p>Thread-safe, and keeps no per-job mutable state: all per-source state comes from the contexts. What is the same
+ * for every object of a source, its parsed configuration and its API client, is kept in a small bounded cache keyed
+ * by the source id, URL and exact configuration text, so it is worked out once per source configuration rather than
+ * once per object; a changed configuration is simply another key. Local group and organization lookups are kept
+ * the same way for the rest of a job, keyed by the job id. Both caches hold immutable values only.
  */
 public final class CkanHarvester implements Harvester {
 

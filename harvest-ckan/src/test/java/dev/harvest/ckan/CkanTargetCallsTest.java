@@ -1,13 +1,30 @@
 package dev.harvest.ckan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.harvest.api.HarvestJob;
+import dev.harvest.api.HarvestObject;
+import dev.harvest.api.HarvestSource;
+import dev.harvest.api.ImportContext;
+import dev.harvest.api.ImportOutcome;
+import dev.harvest.api.Settings;
+import dev.harvest.api.catalog.Catalog;
 import dev.harvest.api.catalog.Dataset;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -202,6 +219,55 @@ class CkanTargetCallsTest {
         assertEquals("local-org", target.dataset(CkanHarvesterScenarioTest.CABINET).get("owner_org"));
         // org1 by id; cabinet-office (not on the target) by id and by name.
         assertEquals(3, target.requestsTo("organization_show").size());
+    }
+
+    @Test
+    void importThreadsOfOneJobCopyAMissingRemoteGroupOnceBetweenThem() throws Exception {
+        putEveryRemoteDatasetInGroup1();
+        CkanHarvester harvester = new CkanHarvester(CkanHarvesterScenarioTest.fastTransport());
+        HarvestSource source = new HarvestSource("source-id", "s", "S", remote.url(), "ckan",
+                "{\"remote_groups\": \"create\"}", null, "MANUAL", true);
+        HarvestJob job = new HarvestJob("job-1", source.id(), "Running", Instant.now(), Instant.now(), null, null);
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<ImportOutcome>> outcomes = new ArrayList<>();
+        try {
+            for (Map<String, Object> dataset : remote.datasets) {
+                HarvestObject object = new HarvestObject("o-" + dataset.get("id"), (String) dataset.get("id"),
+                        job.id(), source.id(), MockCkan.json(dataset), null, null, Map.of());
+                Callable<ImportOutcome> importOne = () -> {
+                    start.await();
+                    return harvester.importObject(importContext(source, job, object));
+                };
+                outcomes.add(pool.submit(importOne));
+            }
+            start.countDown();
+            for (Future<ImportOutcome> outcome : outcomes) {
+                assertInstanceOf(ImportOutcome.Created.class, outcome.get(60, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertEquals(1, target.groups.size());
+        assertTrue(remote.datasets.stream().allMatch(d -> targetGroupNames((String) d.get("id"))
+                .equals(List.of("group1"))));
+        // Threads that missed the group before it was made each try to copy it (at most one per thread).
+        assertTrue(target.requestsTo("group_create").size() <= 8, () -> callsByAction().toString());
+        assertTrue(target.requests.size() <= 2 * NEW_DATASETS + 8 * 4, () -> callsByAction().toString());
+    }
+
+    ImportContext importContext(HarvestSource source, HarvestJob job, HarvestObject object) {
+        return new ImportContext() {
+            @Override public HarvestSource source() { return source; }
+            @Override public HarvestJob job() { return job; }
+            @Override public HarvestObject object() { return object; }
+            @Override public Optional<HarvestObject> previousObject() { return Optional.empty(); }
+            @Override public boolean forceImport() { return false; }
+            @Override public Catalog catalog() { return catalog; }
+            @Override public Settings settings() { return key -> Optional.empty(); }
+            @Override public void recordError(String message, Integer line) { }
+        };
     }
 
     @Test

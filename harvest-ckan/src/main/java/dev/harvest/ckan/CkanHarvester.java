@@ -56,7 +56,11 @@ import org.slf4j.LoggerFactory;
  * local dataset with the remote id. Before the engine deletes a dataset that a listing missed,
  * {@link #confirmVanished(FetchContext)} asks the remote about it.
  *
- * <p>Stateless and thread-safe: all per-source state comes from the contexts.
+ * <p>Thread-safe, and keeps no per-job mutable state: all per-source state comes from the contexts. What is the same
+ * for every object of a source, its parsed configuration and its API client, is kept in a small bounded cache keyed
+ * by the source id, URL and exact configuration text, so it is worked out once per source configuration rather than
+ * once per object; a changed configuration is simply another key. Local group and organization lookups are kept
+ * the same way for the rest of a job, keyed by the job id. Both caches hold immutable values only.
  */
 public final class CkanHarvester implements Harvester {
 
@@ -106,7 +110,35 @@ public final class CkanHarvester implements Harvester {
             Set.of("packages", "created", "users", "groups", "tags", "extras", "display_name");
     private static final DateTimeFormatter SOLR_SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
+    /** How many source configurations {@link #setup(HarvestSource)} keeps parsed. */
+    static final int SETUP_CACHE_SIZE = 64;
+
+    /** How many local group/organization lookups are kept, for all running jobs together. */
+    static final int GROUP_CACHE_SIZE = 4096;
+
+    /**
+     * What every object of a source shares: its parsed configuration and its API client, both immutable.
+     *
+     * @param config the parsed configuration
+     * @param api the remote's API client, with the configuration's {@code api_key} and {@code user_agent}
+     */
+    record SourceSetup(CkanSourceConfig config, CkanApi api) {}
+
+    private record SetupKey(String sourceId, String url, String config) {}
+
+    /** A local group or organization as a dataset refers to it; immutable, unlike {@link CatalogGroup}. */
+    private record GroupRef(String id, String name) {
+        static GroupRef of(CatalogGroup group) {
+            return new GroupRef(group.id(), group.name());
+        }
+    }
+
+    /** One lookup of a local group by remote id, then name, within one job. */
+    private record GroupKey(String jobId, GroupKind kind, String id, String name) {}
+
     private final HttpTransport transport;
+    private final BoundedCache<SetupKey, SourceSetup> setups = new BoundedCache<>(SETUP_CACHE_SIZE);
+    private final BoundedCache<GroupKey, Optional<GroupRef>> groupLookups = new BoundedCache<>(GROUP_CACHE_SIZE);
 
     /** A harvester with the default HTTP settings (used by {@link java.util.ServiceLoader}). */
     public CkanHarvester() {
@@ -128,10 +160,32 @@ public final class CkanHarvester implements Harvester {
         return CkanSourceConfig.validate(config, context.catalog());
     }
 
+    /**
+     * The engine may finish a record gathered again unchanged (same package dict, same extras, same configuration)
+     * without fetch and import, except for a source with {@code force_all}: that is ckanext-harvest's option to
+     * re-import everything, so every record then reaches {@link #importObject(ImportContext)}, which still writes
+     * nothing for a dataset that is unchanged and active (a dataset deleted locally is restored).
+     *
+     * <p>A configuration that cannot be read answers true: the gather fails on it, so there is nothing to skip.
+     */
+    @Override
+    public boolean skipsUnchangedRecords(HarvestSource source) {
+        try {
+            return !setup(source).config().forceAll();
+        } catch (ConfigValidationException | IllegalArgumentException unreadable) {
+            return true;
+        }
+    }
+
     @Override
     public Optional<String> originalUrl(HarvestSource source, HarvestObject object) {
         try {
-            CkanApi api = new CkanApi(source.url(), null, null, transport);
+            CkanApi api;
+            try {
+                api = setup(source).api();
+            } catch (ConfigValidationException unreadableConfig) {
+                api = new CkanApi(source.url(), null, null, transport);
+            }
             return Optional.of(api.actionUrl("package_show", List.of(new SimpleEntry<>("id", object.guid())))
                     .toString());
         } catch (IllegalArgumentException notAUrl) {
@@ -139,13 +193,35 @@ public final class CkanHarvester implements Harvester {
         }
     }
 
+    /**
+     * The parsed configuration and API client of a source, from the cache when the source's id, URL and
+     * configuration text are those of a recent call.
+     *
+     * @param source a harvest source
+     * @return its setup
+     * @throws ConfigValidationException if the configuration is not a JSON object (not cached)
+     * @throws IllegalArgumentException if the URL is not an http(s) URL (not cached)
+     */
+    SourceSetup setup(HarvestSource source) throws ConfigValidationException {
+        return setups.get(new SetupKey(source.id(), source.url(), source.config()), key -> {
+            CkanSourceConfig config = CkanSourceConfig.parse(key.config());
+            return new SourceSetup(config, new CkanApi(key.url(), config.apiKey(), config.userAgent(), transport));
+        });
+    }
+
+    /** @return how many source setups are cached (for tests) */
+    int cachedSetups() {
+        return setups.size();
+    }
+
     // ---------------------------------------------------------------------------------------------------- gather
 
     @Override
     public GatherOutcome gather(GatherContext context) throws Exception {
         HarvestSource source = context.source();
-        CkanSourceConfig config = CkanSourceConfig.parse(source.config());
-        CkanApi api = api(source, config);
+        SourceSetup setup = setup(source);
+        CkanSourceConfig config = setup.config();
+        CkanApi api = setup.api();
         List<String> filterTerms = config.filterTerms();
 
         Optional<Instant> since = config.forceAll()
@@ -303,7 +379,7 @@ public final class CkanHarvester implements Harvester {
         if (object.content() != null && !object.content().isBlank()) {
             return FetchOutcome.proceed();
         }
-        CkanApi api = api(context.source(), CkanSourceConfig.parse(context.source().config()));
+        CkanApi api = setup(context.source()).api();
         HttpUrl url = api.actionUrl("package_show", List.of(new SimpleEntry<>("id", object.guid())));
         JsonNode dataset;
         try {
@@ -333,8 +409,9 @@ public final class CkanHarvester implements Harvester {
     @Override
     public boolean confirmVanished(FetchContext context) throws Exception {
         String guid = context.object().guid();
-        CkanSourceConfig config = CkanSourceConfig.parse(context.source().config());
-        CkanApi api = api(context.source(), config);
+        SourceSetup setup = setup(context.source());
+        CkanSourceConfig config = setup.config();
+        CkanApi api = setup.api();
         try {
             JsonNode dataset = api.get("package_show", List.of(new SimpleEntry<>("id", guid)));
             if ("deleted".equals(dataset.path("state").asText())) {
@@ -398,7 +475,8 @@ public final class CkanHarvester implements Harvester {
             return ImportOutcome.failed("Remote dataset of object " + object.id() + " (guid " + object.guid()
                     + ") has no id");
         }
-        CkanSourceConfig config = CkanSourceConfig.parse(context.source().config());
+        SourceSetup setup = setup(context.source());
+        CkanSourceConfig config = setup.config();
         Catalog catalog = context.catalog();
         try {
             Optional<Dataset> existing = findExisting(catalog, remoteId, object.packageId());
@@ -412,7 +490,7 @@ public final class CkanHarvester implements Harvester {
                     return ImportOutcome.failed(refusal.get());
                 }
             }
-            Dataset dataset = prepare(context, config, remote, remoteId, harvestUser);
+            Dataset dataset = prepare(context, setup, remote, remoteId, harvestUser);
             if (existing.isPresent()) {
                 Dataset local = existing.get();
                 dataset.put("name", local.name());
@@ -431,24 +509,49 @@ public final class CkanHarvester implements Harvester {
     }
 
     /**
-     * Creates a dataset under a new unique name. Two import threads may pick the same free name; the one that loses
-     * gets a catalog error while the name is now taken, and tries again with the next free name.
+     * Creates a dataset under a new unique name. The munged name is usually free, so the create is tried with it
+     * straight away: the catalog refuses a name that is taken, and asking it first would cost a call per dataset.
+     * Only when a create fails while its name is taken (an existing dataset, or another import thread that got the
+     * name meanwhile) is the next free name looked for ({@link DatasetNames#newUniqueName}) and the create tried
+     * again, up to {@link #CREATE_ATTEMPTS} attempts in all. A create that fails for another reason is not retried.
      */
     private static Dataset createWithUniqueName(Catalog catalog, Dataset dataset, String title,
             DatasetNames.AppendType appendType) throws CatalogException {
+        String name = candidateName(title);
         for (int attempt = 1; ; attempt++) {
-            String name = DatasetNames.newUniqueName(catalog, title, appendType);
             dataset.put("name", name);
             try {
                 return catalog.createDataset(dataset);
             } catch (CatalogException e) {
-                if (attempt >= CREATE_ATTEMPTS || !catalog.isDatasetNameTaken(name)) {
+                if (attempt >= CREATE_ATTEMPTS) {
                     throw e;
                 }
-                LOG.info("Name {} was taken while dataset {} was being created ({}); trying another name", name,
-                        dataset.id(), e.getMessage());
+                String next;
+                if (attempt == 1) {
+                    // newUniqueName first asks whether the candidate is taken, and returns it if it is free: then the
+                    // name was not why the create failed.
+                    next = DatasetNames.newUniqueName(catalog, title, appendType);
+                    if (next.equals(name)) {
+                        throw e;
+                    }
+                } else {
+                    if (!catalog.isDatasetNameTaken(name)) {
+                        throw e;
+                    }
+                    next = DatasetNames.newUniqueName(catalog, title, appendType);
+                }
+                LOG.info("Name {} is taken, so dataset {} was not created ({}); trying {}", name, dataset.id(),
+                        e.getMessage(), next);
+                name = next;
             }
         }
+    }
+
+    /** The name {@link DatasetNames#newUniqueName} starts from: the munged title, at most 100 characters. */
+    static String candidateName(String title) {
+        String ideal = DatasetNames.mungeTitleToName(title).replaceAll("-+", "-");
+        return ideal.length() > DatasetNames.MAX_NAME_LENGTH ? ideal.substring(0, DatasetNames.MAX_NAME_LENGTH)
+                : ideal;
     }
 
     private static Optional<Dataset> findExisting(Catalog catalog, String remoteId, String packageId)
@@ -539,11 +642,11 @@ public final class CkanHarvester implements Harvester {
                 + "', and this source harvests as '" + harvestUser + "'");
     }
 
-    private Dataset prepare(ImportContext context, CkanSourceConfig config, Map<String, Object> remote,
+    private Dataset prepare(ImportContext context, SourceSetup setup, Map<String, Object> remote,
             String remoteId, String harvestUser) throws CatalogException {
         Dataset dataset = new Dataset(remote);
-        Catalog catalog = context.catalog();
-        CkanApi api = api(context.source(), config);
+        CkanSourceConfig config = setup.config();
+        CkanApi api = setup.api();
 
         // The remote's own harvest_user / harvest_read_only describe how the remote harvested it, not this source:
         // copied, they would make the local dataset read-only for a user that does not harvest here.
@@ -556,9 +659,9 @@ public final class CkanHarvester implements Harvester {
         if (config.cleanTags()) {
             cleanTags(dataset);
         }
-        applyRemoteGroups(dataset, config, catalog, api);
-        applyOrganization(dataset, config, catalog, api, context.source());
-        addDefaultGroups(dataset, config, catalog);
+        applyRemoteGroups(dataset, config, context, api);
+        applyOrganization(dataset, config, context, api);
+        addDefaultGroups(dataset, config, context);
         addDefaultExtras(dataset, config, context, remoteId);
         addHarvestUserExtras(dataset, config, harvestUser);
         List<Map<String, Object>> resources = dataset.dictList("resources");
@@ -615,20 +718,22 @@ public final class CkanHarvester implements Harvester {
         dataset.put("tags", cleaned);
     }
 
-    private void applyRemoteGroups(Dataset dataset, CkanSourceConfig config, Catalog catalog, CkanApi api)
+    private void applyRemoteGroups(Dataset dataset, CkanSourceConfig config, ImportContext context, CkanApi api)
             throws CatalogException {
         Optional<CkanSourceConfig.RemoteMode> mode = config.remoteGroups();
         if (mode.isEmpty()) {
             dataset.remove("groups");
             return;
         }
+        boolean create = mode.get() == CkanSourceConfig.RemoteMode.CREATE;
         List<Map<String, Object>> kept = new ArrayList<>();
         for (Map<String, Object> remoteGroup : dataset.dictList("groups")) {
             String id = stringOrNull(remoteGroup.get("id"));
             String name = stringOrNull(remoteGroup.get("name"));
-            Optional<CatalogGroup> local = findGroup(catalog, GroupKind.GROUP, id, name);
-            if (local.isEmpty() && mode.get() == CkanSourceConfig.RemoteMode.CREATE) {
-                local = copyRemoteGroup(catalog, api, GroupKind.GROUP, id != null ? id : name, null);
+            Optional<GroupRef> local = lookUpGroup(context, GroupKind.GROUP, id, name, !create);
+            if (local.isEmpty() && create) {
+                local = copyRemoteGroup(context.catalog(), api, GroupKind.GROUP, id != null ? id : name, null);
+                rememberGroup(context, GroupKind.GROUP, id, name, local);
             }
             local.ifPresent(group -> kept.add(reference(group)));
             if (local.isEmpty()) {
@@ -639,18 +744,20 @@ public final class CkanHarvester implements Harvester {
         dataset.put("groups", kept);
     }
 
-    private void applyOrganization(Dataset dataset, CkanSourceConfig config, Catalog catalog, CkanApi api,
-            HarvestSource source) throws CatalogException {
+    private void applyOrganization(Dataset dataset, CkanSourceConfig config, ImportContext context, CkanApi api)
+            throws CatalogException {
         Optional<CkanSourceConfig.RemoteMode> mode = config.remoteOrgs();
-        String ownerOrg = source.ownerOrg();
+        String ownerOrg = context.source().ownerOrg();
         Object embedded = dataset.remove("organization");
         String remoteOrg = stringOrNull(dataset.get("owner_org"));
         if (mode.isPresent() && remoteOrg != null) {
+            boolean create = mode.get() == CkanSourceConfig.RemoteMode.CREATE;
             String embeddedName = embedded instanceof Map<?, ?> dict ? stringOrNull(dict.get("name")) : null;
-            Optional<CatalogGroup> local = findGroup(catalog, GroupKind.ORGANIZATION, remoteOrg, embeddedName);
-            if (local.isEmpty() && mode.get() == CkanSourceConfig.RemoteMode.CREATE) {
-                local = copyRemoteGroup(catalog, api, GroupKind.ORGANIZATION, remoteOrg,
+            Optional<GroupRef> local = lookUpGroup(context, GroupKind.ORGANIZATION, remoteOrg, embeddedName, !create);
+            if (local.isEmpty() && create) {
+                local = copyRemoteGroup(context.catalog(), api, GroupKind.ORGANIZATION, remoteOrg,
                         embedded instanceof Map<?, ?> dict ? dict : null);
+                rememberGroup(context, GroupKind.ORGANIZATION, remoteOrg, embeddedName, local);
             }
             if (local.isPresent()) {
                 ownerOrg = local.get().id();
@@ -661,6 +768,40 @@ public final class CkanHarvester implements Harvester {
         } else {
             dataset.put("owner_org", ownerOrg);
         }
+    }
+
+    /**
+     * Looks up a local group or organization by id, then by name, once per job: the answer is kept (in a bounded
+     * cache) for the other datasets of the job, so that a thousand datasets of one remote group cost one lookup,
+     * not a thousand. A group that is found is kept; one that is not is kept only when {@code rememberMissing}, i.e.
+     * when nothing in the job creates it. The next job asks again, so groups created or deleted meanwhile are seen.
+     */
+    private Optional<GroupRef> lookUpGroup(ImportContext context, GroupKind kind, String id, String name,
+            boolean rememberMissing) throws CatalogException {
+        GroupKey key = groupKey(context, kind, id, name);
+        Optional<GroupRef> known = key == null ? null : groupLookups.getIfPresent(key);
+        if (known != null) {
+            return known;
+        }
+        Optional<GroupRef> found = findGroup(context.catalog(), kind, id, name).map(GroupRef::of);
+        if (key != null && (found.isPresent() || rememberMissing)) {
+            groupLookups.put(key, found);
+        }
+        return found;
+    }
+
+    /** Keeps a group that this job created (or found created by another thread) for the rest of the job. */
+    private void rememberGroup(ImportContext context, GroupKind kind, String id, String name,
+            Optional<GroupRef> group) {
+        GroupKey key = groupKey(context, kind, id, name);
+        if (key != null && group.isPresent()) {
+            groupLookups.put(key, group);
+        }
+    }
+
+    private static GroupKey groupKey(ImportContext context, GroupKind kind, String id, String name) {
+        String jobId = context.job() == null ? null : context.job().id();
+        return jobId == null ? null : new GroupKey(jobId, kind, id, name);
     }
 
     private static Optional<CatalogGroup> findGroup(Catalog catalog, GroupKind kind, String id, String name)
@@ -678,7 +819,7 @@ public final class CkanHarvester implements Harvester {
      * (ckanext-harvest fell back to a call that always crashed). Failures are logged: the dataset is still imported.
      */
     @SuppressWarnings("unchecked")
-    private Optional<CatalogGroup> copyRemoteGroup(Catalog catalog, CkanApi api, GroupKind kind, String idOrName,
+    private Optional<GroupRef> copyRemoteGroup(Catalog catalog, CkanApi api, GroupKind kind, String idOrName,
             Map<?, ?> embedded) throws CatalogException {
         String action = kind == GroupKind.GROUP ? "group_show" : "organization_show";
         Map<String, Object> dict;
@@ -699,7 +840,7 @@ public final class CkanHarvester implements Harvester {
             dict.remove("type");
         }
         try {
-            return Optional.of(catalog.createGroup(kind, new CatalogGroup(dict)));
+            return Optional.of(GroupRef.of(catalog.createGroup(kind, new CatalogGroup(dict))));
         } catch (CatalogException e) {
             // Another import thread may have created it meanwhile.
             Optional<CatalogGroup> raced = findGroup(catalog, kind, stringOrNull(dict.get("id")),
@@ -707,17 +848,19 @@ public final class CkanHarvester implements Harvester {
             if (raced.isEmpty()) {
                 LOG.warn("Could not create local {} {}: {}", kind.name().toLowerCase(), idOrName, e.getMessage());
             }
-            return raced;
+            return raced.map(GroupRef::of);
         }
     }
 
-    private static void addDefaultGroups(Dataset dataset, CkanSourceConfig config, Catalog catalog)
+    private void addDefaultGroups(Dataset dataset, CkanSourceConfig config, ImportContext context)
             throws CatalogException {
         List<Map<String, Object>> defaults = config.defaultGroupDicts();
         if (defaults.isEmpty() && !config.defaultGroups().isEmpty()) {
-            // Stored before validation added default_group_dicts: resolve now instead of failing like the original.
+            // Stored before validation added default_group_dicts: resolve now (once per job) instead of failing like
+            // the original.
             for (String idOrName : config.defaultGroups()) {
-                catalog.findGroup(GroupKind.GROUP, idOrName).ifPresent(group -> defaults.add(reference(group)));
+                lookUpGroup(context, GroupKind.GROUP, idOrName, null, true)
+                        .ifPresent(group -> defaults.add(reference(group)));
             }
         }
         if (defaults.isEmpty()) {
@@ -793,11 +936,7 @@ public final class CkanHarvester implements Harvester {
                 settings.get(NAME_APPEND_SETTING, DatasetNames.AppendType.NUMBER_SEQUENCE.configValue()).trim());
     }
 
-    private CkanApi api(HarvestSource source, CkanSourceConfig config) {
-        return new CkanApi(source.url(), config.apiKey(), config.userAgent(), transport);
-    }
-
-    private static Map<String, Object> reference(CatalogGroup group) {
+    private static Map<String, Object> reference(GroupRef group) {
         Map<String, Object> reference = new LinkedHashMap<>();
         reference.put("id", group.id());
         reference.put("name", group.name());

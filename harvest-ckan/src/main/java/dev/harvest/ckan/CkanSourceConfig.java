@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  *
  * <p>{@link #validate(String, Catalog)} checks a configuration as entered, with ckanext-harvest's messages where it
  * had them; {@link #parse(String)} reads a stored (validated) one. Unknown keys are kept in {@link #raw()}.
+ *
+ * <p>Immutable, nested lists and dicts included, so one parsed configuration may serve every object of a source
+ * from several threads; the accessors that return dicts return fresh mutable copies.
  */
 public final class CkanSourceConfig {
 
@@ -56,8 +59,9 @@ public final class CkanSourceConfig {
     private final Map<String, Object> raw;
     private final String digest;
 
+    @SuppressWarnings("unchecked")
     private CkanSourceConfig(Map<String, Object> raw, String text) {
-        this.raw = Collections.unmodifiableMap(raw);
+        this.raw = (Map<String, Object>) frozen(raw);
         this.digest = sha256(text == null ? "" : text.trim());
     }
 
@@ -176,7 +180,7 @@ public final class CkanSourceConfig {
         return rewritten ? Json.write(values) : config;
     }
 
-    /** @return every key of the configuration, known or not */
+    /** @return every key of the configuration, known or not; unmodifiable, nested values too */
     public Map<String, Object> raw() {
         return raw;
     }
@@ -256,11 +260,11 @@ public final class CkanSourceConfig {
         return dicts("default_group_dicts");
     }
 
-    /** @return {@code default_extras}, in order */
+    /** @return {@code default_extras}, in order: a mutable copy */
     @SuppressWarnings("unchecked")
     public Map<String, Object> defaultExtras() {
         return raw.get("default_extras") instanceof Map<?, ?> map
-                ? new LinkedHashMap<>((Map<String, Object>) map)
+                ? (Map<String, Object>) mutableCopy(map)
                 : Map.of();
     }
 
@@ -393,11 +397,41 @@ public final class CkanSourceConfig {
         if (raw.get(key) instanceof List<?> list) {
             for (Object item : list) {
                 if (item instanceof Map<?, ?> map) {
-                    dicts.add(new LinkedHashMap<>((Map<String, Object>) map));
+                    dicts.add((Map<String, Object>) mutableCopy(map));
                 }
             }
         }
         return dicts;
+    }
+
+    /** An unmodifiable deep copy of parsed JSON (maps keep their order; lists may hold nulls). */
+    private static Object frozen(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            Map<Object, Object> copy = new LinkedHashMap<>();
+            map.forEach((key, item) -> copy.put(key, frozen(item)));
+            return Collections.unmodifiableMap(copy);
+        }
+        if (value instanceof List<?> list) {
+            List<Object> copy = new ArrayList<>(list.size());
+            list.forEach(item -> copy.add(frozen(item)));
+            return Collections.unmodifiableList(copy);
+        }
+        return value;
+    }
+
+    /** A mutable deep copy of parsed JSON, for values that end up in a dataset that the import changes. */
+    private static Object mutableCopy(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            Map<Object, Object> copy = new LinkedHashMap<>();
+            map.forEach((key, item) -> copy.put(key, mutableCopy(item)));
+            return copy;
+        }
+        if (value instanceof List<?> list) {
+            List<Object> copy = new ArrayList<>(list.size());
+            list.forEach(item -> copy.add(mutableCopy(item)));
+            return copy;
+        }
+        return value;
     }
 
     private static String sha256(String text) {

@@ -154,6 +154,46 @@ class CkanHarvesterScenarioTest {
         assertTrue(second.errorFree());
     }
 
+    // ------------------------------------------------------- the engine's gather-time skip of unchanged records
+
+    @Test
+    void theEngineMaySkipUnchangedRecordsUnlessTheSourceSetsForceAll() {
+        assertTrue(harvester.skipsUnchangedRecords(runner("").source));
+        assertTrue(harvester.skipsUnchangedRecords(runner("{\"force_all\": false}").source));
+        assertFalse(harvester.skipsUnchangedRecords(runner("{\"force_all\": true}").source));
+        assertFalse(harvester.skipsUnchangedRecords(
+                runner("{\"default_tags\": [{\"name\": \"geo\"}], \"force_all\": true}").source));
+        assertTrue(harvester.skipsUnchangedRecords(runner("not json").source), "the gather fails on it anyway");
+    }
+
+    @Test
+    void aRecordGatheredAgainUnchangedIsFinishedAtGatherTimeWithoutFetchOrImport() throws Exception {
+        // Modified "in the future": every incremental gather finds it again.
+        remote.dataset(CABINET).put("metadata_modified", "2050-01-01T00:00:00");
+        TestHarvestRunner runner = runner("");
+        runner.run();
+        int writes = catalog.writes.get();
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertEquals(Map.of(CABINET, "not modified"), second.statusByGuid);
+        assertEquals(Set.of(CABINET), second.skippedAtGather);
+        assertEquals(writes, catalog.writes.get());
+    }
+
+    @Test
+    void withForceAllEveryRecordReachesImportWhichRestoresADatasetDeletedLocally() throws Exception {
+        TestHarvestRunner runner = runner("{\"force_all\": true}");
+        runner.run();
+        catalog.deleteDataset(DATASET1);
+
+        TestHarvestRunner.JobResult second = runner.run();
+
+        assertEquals(Set.of(), second.skippedAtGather);
+        assertEquals(Map.of(DATASET1, "updated", CABINET, "not modified"), second.statusByGuid);
+        assertEquals("active", catalog.datasets.get(DATASET1).state());
+    }
+
     @Test
     void forcedImportUpdatesEvenAnUnchangedDataset() throws Exception {
         TestHarvestRunner runner = runner("{\"force_all\": true}");

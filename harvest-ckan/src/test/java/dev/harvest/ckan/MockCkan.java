@@ -40,6 +40,12 @@ import java.util.regex.Pattern;
  */
 final class MockCkan implements AutoCloseable {
 
+    static {
+        // The JDK server writes a response's headers and body separately; without TCP_NODELAY the body waits for
+        // the client's delayed ACK (about 40 ms a request). Read once, when the server classes load.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     static final ObjectMapper MAPPER = new ObjectMapper();
     private static final Pattern ORG_INCLUDE = Pattern.compile("organization:([\\w-]+)");
     private static final Pattern GROUP_INCLUDE = Pattern.compile("groups:([\\w-]+)");

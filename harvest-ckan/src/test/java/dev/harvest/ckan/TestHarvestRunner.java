@@ -29,6 +29,11 @@ import java.util.UUID;
  * Drives a harvester through gather, fetch and import the way the engine does (current objects, previous object,
  * last error-free job, known guids, fetched content, deletions after a full listing with a deletion guard and
  * {@code confirmVanished}), so the harvester can be tested without harvest-core.
+ *
+ * <p>Like the engine, it finishes a gathered record as {@code not modified} without fetch or import when the
+ * harvester's {@link Harvester#skipsUnchangedRecords} allows it and the record's content, extras and source
+ * configuration equal those of the current object for its guid (unless the import is forced);
+ * {@link #engineSkipsUnchanged} turns that off, to test the harvester's own change detection.
  */
 final class TestHarvestRunner {
 
@@ -46,6 +51,8 @@ final class TestHarvestRunner {
         final Map<String, String> errorByGuid = new LinkedHashMap<>();
         /** The guid lists passed to knownGuids, one per call. */
         final List<List<String>> knownGuidsAsked = new ArrayList<>();
+        /** The guids finished as not modified at gather time, without fetch or import. */
+        final Set<String> skippedAtGather = new HashSet<>();
 
         JobResult(HarvestJob job) {
             this.job = job;
@@ -65,7 +72,11 @@ final class TestHarvestRunner {
     final Map<String, String> settings = new HashMap<>();
     HarvestSource source;
     boolean forceImport;
+    /** Whether unchanged records are finished at gather time, as the engine does. */
+    boolean engineSkipsUnchanged = true;
     private final Map<String, HarvestObject> currentByGuid = new LinkedHashMap<>();
+    /** The source configuration each current object was imported with. */
+    private final Map<String, String> configByGuid = new HashMap<>();
     private HarvestJob lastErrorFreeJob;
 
     TestHarvestRunner(Harvester harvester, Catalog catalog, String url, String config) {
@@ -151,6 +162,14 @@ final class TestHarvestRunner {
 
     private void importOne(HarvestJob job, NewHarvestObject emitted, JobResult result) throws Exception {
         HarvestObject previous = currentByGuid.get(emitted.guid());
+        if (engineSkipsUnchanged && !forceImport && previous != null && emitted.content() != null
+                && emitted.content().equals(previous.content()) && emitted.extras().equals(previous.extras())
+                && java.util.Objects.equals(source.config(), configByGuid.get(emitted.guid()))
+                && harvester.skipsUnchangedRecords(source)) {
+            result.skippedAtGather.add(emitted.guid());
+            result.statusByGuid.put(emitted.guid(), "not modified");
+            return;
+        }
         HarvestObject gathered = new HarvestObject(UUID.randomUUID().toString(), emitted.guid(), job.id(),
                 source.id(), emitted.content(), emitted.metadataModified(),
                 previous == null ? null : previous.packageId(), emitted.extras());
@@ -193,9 +212,11 @@ final class TestHarvestRunner {
         String status;
         if (outcome instanceof ImportOutcome.Created created) {
             currentByGuid.put(emitted.guid(), withPackage(object, created.datasetId()));
+            configByGuid.put(emitted.guid(), source.config());
             status = "added";
         } else if (outcome instanceof ImportOutcome.Updated updated) {
             currentByGuid.put(emitted.guid(), withPackage(object, updated.datasetId()));
+            configByGuid.put(emitted.guid(), source.config());
             status = "updated";
         } else if (outcome instanceof ImportOutcome.Failed failed) {
             result.errorByGuid.put(emitted.guid(), failed.message());

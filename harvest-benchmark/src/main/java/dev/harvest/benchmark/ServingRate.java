@@ -36,34 +36,42 @@ final class ServingRate {
     private ServingRate() {}
 
     /**
+     * Pages through the portal from the start, as many times as needed to read {@code atLeast} datasets.
+     *
      * @param baseUrl a portal's URL
      * @param rows rows per page
+     * @param atLeast how many datasets to read in all (a partial last pass stops there)
      * @return what was read and how long it took
      */
-    static Result measure(String baseUrl, int rows) throws IOException {
+    static Result measure(String baseUrl, int rows, long atLeast) throws IOException {
         long start = System.nanoTime();
         long datasets = 0;
         long bytes = 0;
-        long offset = 0;
-        while (true) {
-            URL url = URI.create(baseUrl + "/api/3/action/package_search?sort=id+asc&rows=" + rows + "&start="
-                    + offset).toURL();
-            HttpURLConnection connection = (HttpURLConnection) url.openConnection();
-            connection.setConnectTimeout(10_000);
-            connection.setReadTimeout(60_000);
-            if (connection.getResponseCode() != 200) {
-                throw new IOException("HTTP " + connection.getResponseCode() + " from " + url);
-            }
-            long[] page = {0, 0}; // datasets, count
-            try (CountingStream in = new CountingStream(connection.getInputStream());
-                    JsonParser parser = JSON.createParser(in)) {
-                countResults(parser, page);
-                bytes += in.count;
-            }
-            datasets += page[0];
-            offset += page[0];
-            if (page[0] == 0 || offset >= page[1]) {
-                break;
+        while (datasets < atLeast) {
+            long offset = 0;
+            while (datasets < atLeast) {
+                URL url = URI.create(baseUrl + "/api/3/action/package_search?sort=id+asc&rows=" + rows + "&start="
+                        + offset).toURL();
+                HttpURLConnection connection = (HttpURLConnection) url.openConnection();
+                connection.setConnectTimeout(10_000);
+                connection.setReadTimeout(60_000);
+                if (connection.getResponseCode() != 200) {
+                    throw new IOException("HTTP " + connection.getResponseCode() + " from " + url);
+                }
+                long[] page = {0, 0}; // datasets, count
+                try (CountingStream in = new CountingStream(connection.getInputStream());
+                        JsonParser parser = JSON.createParser(in)) {
+                    countResults(parser, page);
+                    bytes += in.count;
+                }
+                datasets += page[0];
+                offset += page[0];
+                if (page[0] == 0 && offset == 0) {
+                    throw new IOException("The portal at " + baseUrl + " has no datasets");
+                }
+                if (page[0] == 0 || offset >= page[1]) {
+                    break;
+                }
             }
         }
         return new Result(datasets, bytes, (System.nanoTime() - start) / 1e9);

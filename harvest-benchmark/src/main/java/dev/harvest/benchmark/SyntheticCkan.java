@@ -81,6 +81,11 @@ public final class SyntheticCkan implements AutoCloseable {
         return url(portal.name());
     }
 
+    /** Stops serving a portal (its memory is freed once no request uses it). */
+    public void remove(String portalName) {
+        portals.remove(portalName);
+    }
+
     /** @return the base URL of the portal with this name */
     public String url(String portalName) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + portalName;

@@ -112,8 +112,9 @@ public final class Benchmark {
         Files.createDirectories(workDir.resolve("no-plugins"));
         Thread hook = new Thread(() -> {
             if (!finished) {
-                System.err.println("Interrupted: stopping the processes this benchmark started");
+                System.err.println("Interrupted: stopping the processes this benchmark started, dropping its schemas");
                 CliProcess.stopAll();
+                PgSite.closeAll();
             }
         }, "benchmark-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);

@@ -69,6 +69,9 @@ final class PgSite implements AutoCloseable {
     /** What the catalog holds, to tell whether a harvest wrote to it. */
     record CatalogSnapshot(long rows, long active, LocalDateTime lastModified, long contentHash) {}
 
+    /** Sites not closed yet, so that an interrupted run still drops its schemas. */
+    private static final List<PgSite> OPEN = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     final String label;
     final String schema;
     final String siteId;
@@ -111,13 +114,21 @@ final class PgSite implements AutoCloseable {
         try (Connection connection = services.connect(null); Statement statement = connection.createStatement()) {
             statement.execute("create schema " + site.schema);
         }
-        site.harvest();
+        OPEN.add(site);
+        try {
+            site.harvest();
+        } catch (IOException | RuntimeException e) {
+            site.close();
+            throw e;
+        }
         return site;
     }
 
-    /** @return every setting but the pool size, for the results file */
+    /** @return every setting but the pool size (and the password), for the results file */
     Map<String, String> settings() {
-        return new TreeMap<>(settings);
+        Map<String, String> shown = new TreeMap<>(settings);
+        shown.computeIfPresent("harvest.db.password", (key, value) -> "(set)");
+        return shown;
     }
 
     /**
@@ -313,8 +324,18 @@ final class PgSite implements AutoCloseable {
         harvest().purgeQueues();
     }
 
+    /** Closes every site still open (from the shutdown hook of an interrupted run). */
+    static void closeAll() {
+        for (PgSite site : List.copyOf(OPEN)) {
+            site.close();
+        }
+    }
+
     @Override
     public void close() {
+        if (!OPEN.remove(this)) {
+            return;
+        }
         try {
             if (harvest != null) {
                 try {

@@ -218,6 +218,21 @@ class SyntheticCkanTest {
     }
 
     @Test
+    void readsAreAnsweredAtOnce() throws Exception {
+        // 20 sequential small responses: with Nagle's algorithm against delayed ACKs each would take about 40 ms
+        String api = target.url() + "/api/3/action/package_show?id=";
+        String remote = ckan.add(new SyntheticPortal("latency", 9, 20)) + "/api/3/action/package_show?id=";
+        get(api + "warm-up");
+        long start = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            assertEquals(404, get(api + "unknown-" + i).statusCode());
+            assertEquals(404, get(remote + "unknown-" + i).statusCode());
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(millis < 40 * 20, "40 small reads took " + millis + " ms");
+    }
+
+    @Test
     void theTargetAnswersConcurrentWritesInParallel() throws Exception {
         String api = target.url() + "/api/3/action/";
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();

@@ -610,8 +610,9 @@ public final class Benchmark {
                             consumerJvm(), site.config("fetch-consumer-" + n, n + 2),
                             List.of("fetch_consumer", "--threads", Integer.toString(n)));
                     awaitReady(fetch, "fetch");
-                    progress("6 scale-out: " + datasets + " new datasets, fetch_consumer --threads " + n);
                     List<CliProcess> consumers = List.of(gather, fetch);
+                    warmUp(site, "warm-t" + n, 300 + n, n, consumers);
+                    progress("6 scale-out: " + datasets + " new datasets, fetch_consumer --threads " + n);
                     Run run = scaleRun(site, target, source, datasets, consumers, newCalls);
                     newDatasets[0] += datasets;
                     threadRates.put(n, datasets / run.job.total());
@@ -645,9 +646,12 @@ public final class Benchmark {
                         String source = "scale-p" + n;
                         SyntheticPortal portal = new SyntheticPortal(source, 200 + n, datasets);
                         site.createSource(source, ckan.add(portal), "{}");
-                        progress("6 scale-out: " + datasets + " new datasets, " + n + " fetch_consumer processes");
                         List<CliProcess> consumers = new ArrayList<>(fetchers);
                         consumers.add(gather);
+                        if (!added.isEmpty()) {
+                            warmUp(site, "warm-p" + n, 400 + n, n, consumers);
+                        }
+                        progress("6 scale-out: " + datasets + " new datasets, " + n + " fetch_consumer processes");
                         Run run = scaleRun(site, target, source, datasets, consumers, newCalls);
                         newDatasets[0] += datasets;
                         processRates.put(n, datasets / run.job.total());
@@ -715,6 +719,25 @@ public final class Benchmark {
         } catch (Exception e) {
             fail("6 scale-out", e);
         }
+    }
+
+    /**
+     * An unmeasured harvest of {@code --scale-warm-up} datasets per worker through consumers just started, so that
+     * the measured run does not include their JVMs' class loading and JIT compilation (a short run at 8 workers would
+     * otherwise be mostly warm-up).
+     */
+    private void warmUp(PgSite site, String source, long seed, int workers, List<CliProcess> consumers)
+            throws Exception {
+        int datasets = Math.min(options.scaleWarmUp * workers, options.scaleDatasets);
+        if (datasets <= 0) {
+            return;
+        }
+        progress("6 scale-out: warm-up harvest of " + datasets + " datasets (not measured)");
+        SyntheticPortal portal = new SyntheticPortal(source, seed, datasets);
+        site.createSource(source, ckan.add(portal), "{}");
+        Run run = harvest(site, source, consumers);
+        expect(run, Map.of("added", (long) datasets), "a warm-up harvest");
+        ckan.remove(source);
     }
 
     private Run scaleRun(PgSite site, SyntheticCkanTarget target, String source, int datasets,

@@ -31,6 +31,8 @@ final class Options {
         HELP.put("gather-datasets", "datasets of the memory scenario's gather (default 300000; quick 20000)");
         HELP.put("scale-datasets", "datasets of each scale-out harvest (default 2000; quick 240)");
         HELP.put("scale-workers", "fetch worker counts of the scale-out scenario (default 1,2,4,8)");
+        HELP.put("scale-warm-up", "datasets per fetch worker of the unmeasured harvest run through newly started"
+                + " scale-out consumers before each measured run (default 50; 0: none)");
         HELP.put("fetch-threads", "threads of the fetch consumer in the queued scenarios (default 2)");
         HELP.put("gather-heap", "-Xmx of the memory scenario's gather consumer (default 256m)");
         HELP.put("consumer-heap", "-Xmx of the other consumer and run_test processes (default 1g)");
@@ -52,6 +54,7 @@ final class Options {
     int gatherDatasets = 300_000;
     int scaleDatasets = 2_000;
     List<Integer> scaleWorkers = List.of(1, 2, 4, 8);
+    int scaleWarmUp = 50;
     int fetchThreads = 2;
     String gatherHeap = "256m";
     String consumerHeap = "1g";
@@ -133,6 +136,7 @@ final class Options {
                     case "gather-datasets" -> options.gatherDatasets = positive(value);
                     case "scale-datasets" -> options.scaleDatasets = positive(value);
                     case "scale-workers" -> options.scaleWorkers = workers(value);
+                    case "scale-warm-up" -> options.scaleWarmUp = Integer.parseInt(value.strip());
                     case "fetch-threads" -> options.fetchThreads = positive(value);
                     case "gather-heap" -> options.gatherHeap = heap(value);
                     case "consumer-heap" -> options.consumerHeap = heap(value);
@@ -182,6 +186,7 @@ final class Options {
         map.put("gather_datasets", gatherDatasets);
         map.put("scale_datasets", scaleDatasets);
         map.put("scale_workers", scaleWorkers);
+        map.put("scale_warm_up_datasets_per_worker", scaleWarmUp);
         map.put("fetch_threads", fetchThreads);
         map.put("gather_heap", gatherHeap);
         map.put("consumer_heap", consumerHeap);

@@ -33,10 +33,9 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code group_show}/{@code organization_show}, {@code group_create}/{@code organization_create}.</li>
  * </ul>
  *
- * <p>Every write is answered after a fixed delay (20 ms by default: what a real CKAN's {@code package_create} with
- * Solr indexing costs at best), so that the parallelism of the writers shows. Reads are answered at once. Requests are
- * counted per action, so a benchmark can tell how many target calls a new or an unchanged dataset costs. Writes need
- * an {@code Authorization} header, as CKAN's do.
+ * <p>Every write is answered after a fixed delay (20 ms in the benchmark), so that the parallelism of the writers
+ * shows. Reads are answered at once. Requests are counted per action, so a benchmark can tell how many target calls a
+ * new or an unchanged dataset costs. Writes need an {@code Authorization} header, as CKAN's do.
  */
 public final class SyntheticCkanTarget implements AutoCloseable {
 

@@ -942,7 +942,9 @@ public final class Benchmark {
     private void fail(String scenario, Exception e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         progress("FAILED " + scenario + ": " + message);
-        if (!(e instanceof IllegalStateException)) {
+        if (!(e instanceof IllegalStateException || e instanceof IllegalArgumentException
+                || e instanceof dev.harvest.core.HarvestException
+                || e instanceof dev.harvest.core.config.ConfigException)) {
             e.printStackTrace();
         }
         report.failure(scenario, message);

@@ -252,4 +252,40 @@ class BatchPipelineTest {
         assertFalse(datasetExists("ds-a"));
         assertEquals(3, queue.waitingCount(QueueName.FETCH), "the gather queued them; the abort does not unqueue");
     }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void anObjectWhoseClaimIsLostMidBatchWritesNothingAndTheRestOfTheBatchCommits(Kind kind) throws Exception {
+        queue = new InMemoryHarvestQueue("batch-test");
+        Harvest[] site = new Harvest[1];
+        // while importing "a", another worker takes "b" over (its lease expired, say): "b" must not be written
+        ScriptedHarvester thief = new ScriptedHarvester() {
+            @Override
+            public dev.harvest.api.ImportOutcome importObject(dev.harvest.api.ImportContext context) throws Exception {
+                if (context.object().guid().equals("a")) {
+                    try (var connection = site[0].stores().database().dataSource().getConnection();
+                            var steal = connection.prepareStatement("update harvest_object set claimed_by = 'thief'"
+                                    + " where guid = 'b' and harvest_job_id = ?")) {
+                        connection.setAutoCommit(true);
+                        steal.setString(1, context.job().id());
+                        steal.executeUpdate();
+                    }
+                }
+                return super.importObject(context);
+            }
+        };
+        harvest = Harvest.builder(TestDatabases.config(kind, Map.of())).discoverHarvesters(false).harvester(thief)
+                .queue(queue).clock(clock).build();
+        site[0] = harvest;
+        source("{\"guids\": [\"a\", \"b\", \"c\"]}");
+
+        JobReport report = harvest.runTest("src");
+
+        Map<String, String> status = statusByGuid(report);
+        assertEquals("COMPLETE/added", status.get("a"));
+        assertEquals("COMPLETE/added", status.get("c"));
+        assertEquals("IMPORT/null", status.get("b"), "b stays with the worker that took it over: " + status);
+        assertTrue(datasetExists("ds-a") && datasetExists("ds-c"));
+        assertFalse(datasetExists("ds-b"), "the worker that lost b's claim rolled its dataset back");
+    }
 }

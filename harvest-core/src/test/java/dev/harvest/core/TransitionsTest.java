@@ -119,8 +119,8 @@ class TransitionsTest {
         Map<String, BiConsumer<Row, Void>> running = new LinkedHashMap<>();
         running.put("claim", (row, x) -> stores.objects().claim(List.of(row.objectId()), Duration.ofMinutes(5)));
         running.put("fetched", (row, x) -> stores.objects().markFetched(row.token(), List.of(row.objectId())));
-        running.put("complete", (row, x) -> stores.objects().finish(row.token(), result(row, ObjectState.COMPLETE)));
-        running.put("error", (row, x) -> stores.objects().finish(row.token(), result(row, ObjectState.ERROR)));
+        running.put("complete", (row, x) -> stores.objects().writeResults(row.token(), List.of(result(row, ObjectState.COMPLETE))));
+        running.put("error", (row, x) -> stores.objects().writeResults(row.token(), List.of(result(row, ObjectState.ERROR))));
         running.put("give back", (row, x) -> stores.objects().giveBack(row.token()));
         running.put("abort", (row, x) -> stores.jobs().abortJob(row.jobId()));
         running.put("time out", (row, x) -> stores.jobs().timeOutJob(row.jobId(), "timed out"));

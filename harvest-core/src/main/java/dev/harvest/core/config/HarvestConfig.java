@@ -57,7 +57,7 @@ public final class HarvestConfig implements Settings {
         ENGINE_KEYS.put("harvest.object_lease_seconds", "600");
         ENGINE_KEYS.put("harvest.gather_lease_seconds", "600");
         ENGINE_KEYS.put("harvest.gather_batch_size", "500");
-        ENGINE_KEYS.put("harvest.object_batch_size", "100");
+        ENGINE_KEYS.put("harvest.object_batch_size", "50");
         ENGINE_KEYS.put("harvest.fetch_parallelism", "4");
         ENGINE_KEYS.put("harvest.deletion_guard.max_share", "0.5");
         ENGINE_KEYS.put("harvest.consumer.threads", "4");

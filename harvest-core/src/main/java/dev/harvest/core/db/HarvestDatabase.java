@@ -172,6 +172,19 @@ public final class HarvestDatabase implements AutoCloseable {
         return session != null ? work.apply(session) : inTransaction(work);
     }
 
+    /**
+     * Runs writes in this thread's transaction without a savepoint of their own (the caller's savepoint, if any,
+     * covers them), or in a new transaction when there is none.
+     *
+     * @param work the writes
+     * @param <T> its result type
+     * @return its result
+     */
+    public <T> T joined(Function<Session, T> work) {
+        Session session = ambient.get();
+        return session != null ? work.apply(session) : inTransaction(work);
+    }
+
     private static <T> T inSavepoint(Session session, Function<Session, T> work) {
         // flushed first, so that clearing the session after a rollback cannot drop the enclosing work's changes
         session.flush();

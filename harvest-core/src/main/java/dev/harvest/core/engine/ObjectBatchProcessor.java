@@ -260,23 +260,33 @@ final class ObjectBatchProcessor {
         }
     }
 
-    /** Thrown inside an object's savepoint when its claim was lost, to roll back its catalog writes. */
-    private static final class ClaimLost extends RuntimeException {
+    /** Thrown to roll back the catalog writes of objects whose claim was lost (taken over, or their job stopped). */
+    private static final class ClaimsLost extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        ClaimLost() {
-            super(null, null, false, false);
+        ClaimsLost(List<String> objectIds) {
+            super("claims lost before the commit: " + objectIds, null, false, false);
         }
     }
 
+    /**
+     * One transaction for the batch: each object's import in a savepoint, then every outcome in one batched
+     * compare-and-set, then the batch's {@code current} bookkeeping. If any claim was lost, or the commit fails, the
+     * whole transaction rolls back and the objects are imported again one transaction each, which settles each of
+     * them on its own.
+     */
     private List<ObjectResult> importInTransaction(String token, List<ObjectWork> work) {
         try {
             return database.inTransaction(session -> {
                 objects.holdJobs(jobIdsOf(work));
                 List<ObjectResult> results = new ArrayList<>(work.size());
                 for (ObjectWork item : work) {
-                    importOne(token, item).ifPresent(results::add);
-                    session.clear(); // flushed by the savepoint: keeps a batch's memory to one object's entities
+                    results.add(importInSavepoint(item));
+                    session.clear(); // keeps a batch's memory to one object's entities
+                }
+                List<String> lost = objects.writeResults(token, results);
+                if (!lost.isEmpty()) {
+                    throw new ClaimsLost(lost);
                 }
                 objects.updateCurrent(results);
                 return results;
@@ -286,64 +296,67 @@ final class ObjectBatchProcessor {
                     work.size(), GatherRunner.describe(batchFailure));
             List<ObjectResult> results = new ArrayList<>(work.size());
             for (ObjectWork item : work) {
-                try {
-                    database.inTransaction(session -> {
-                        objects.holdJobs(List.of(item.object.jobId()));
-                        Optional<ObjectResult> result = importOne(token, item);
-                        result.ifPresent(r -> objects.updateCurrent(List.of(r)));
-                        return result;
-                    }).ifPresent(results::add);
-                } catch (RuntimeException failure) {
-                    // this object's own transaction failed at commit: it is the culprit
-                    LOG.warn("Object {} ({}) could not be committed", item.object.id(), item.object.guid(), failure);
-                    recordFailure(token, item, item.error("Import failed at commit: "
-                            + GatherRunner.describe(rootCause(failure)), "Import", false)).ifPresent(results::add);
-                }
+                importAlone(token, item).ifPresent(results::add);
             }
             return results;
         }
     }
 
     /**
-     * Imports one object and records its end inside a savepoint of this thread's transaction. A failed import rolls
-     * back what it wrote, then records the error; a lost claim writes nothing.
-     *
-     * @return the recorded result, or empty if the claim was lost
+     * Runs an object's import in a savepoint of this thread's transaction: a failed import rolls back what it wrote
+     * and becomes an error result. The outcome is not recorded here.
      */
-    private Optional<ObjectResult> importOne(String token, ObjectWork work) {
+    private ObjectResult importInSavepoint(ObjectWork item) {
+        if (item.result != null) {
+            return item.result; // decided at fetch: nothing to import, nothing to roll back
+        }
         try {
-            return Optional.of(database.inTransaction(session -> {
-                ObjectResult result = runImport(work);
-                if (result.state() == ObjectState.ERROR && work.result == null) {
+            return database.inTransaction(session -> {
+                ObjectResult result = runImport(item);
+                if (result.state() == ObjectState.ERROR) {
                     throw new ImportFailed(result);
                 }
-                if (!objects.finish(token, result)) {
-                    throw new ClaimLost();
-                }
                 return result;
-            }));
-        } catch (ClaimLost lost) {
-            LOG.warn("Object {} was taken over or its job aborted before this worker finished it; its import was"
-                    + " rolled back", work.object.id());
-            return Optional.empty();
+            });
         } catch (ImportFailed failed) {
-            return recordFailure(token, work, failed.result);
+            return failed.result;
         } catch (RuntimeException e) {
             // the import's own writes failed in the database (a constraint, say): that object errors, not the batch
-            LOG.warn("Import of object {} ({}) failed in the database", work.object.id(), work.object.guid(), e);
-            return recordFailure(token, work, work.error("Import failed: " + GatherRunner.describe(e), "Import",
-                    false));
+            LOG.warn("Import of object {} ({}) failed in the database", item.object.id(), item.object.guid(), e);
+            return item.error("Import failed: " + GatherRunner.describe(e), "Import", false);
         }
     }
 
-    private Optional<ObjectResult> recordFailure(String token, ObjectWork work, ObjectResult result) {
-        boolean written = database.inTransaction(session -> objects.finish(token, result));
-        if (!written) {
-            LOG.warn("Object {} was taken over or its job aborted before this worker recorded its error",
-                    work.object.id());
+    /** Imports and records one object in a transaction of its own; empty if its claim was lost. */
+    private Optional<ObjectResult> importAlone(String token, ObjectWork item) {
+        try {
+            return Optional.of(database.inTransaction(session -> {
+                objects.holdJobs(List.of(item.object.jobId()));
+                ObjectResult result = importInSavepoint(item);
+                List<String> lost = objects.writeResults(token, List.of(result));
+                if (!lost.isEmpty()) {
+                    throw new ClaimsLost(lost);
+                }
+                objects.updateCurrent(List.of(result));
+                return result;
+            }));
+        } catch (ClaimsLost lost) {
+            LOG.warn("Object {} was taken over or its job aborted before this worker finished it; its import was"
+                    + " rolled back", item.object.id());
             return Optional.empty();
+        } catch (RuntimeException failure) {
+            // this object's own transaction failed at commit: it is the culprit
+            LOG.warn("Object {} ({}) could not be committed", item.object.id(), item.object.guid(), failure);
+            ObjectResult result = item.error("Import failed at commit: " + GatherRunner.describe(rootCause(failure)),
+                    "Import", false);
+            boolean written = database.inTransaction(session -> objects.writeResults(token, List.of(result)).isEmpty());
+            if (!written) {
+                LOG.warn("Object {} was taken over or its job aborted before this worker recorded its error",
+                        item.object.id());
+                return Optional.empty();
+            }
+            return Optional.of(result);
         }
-        return Optional.of(result);
     }
 
     private static Throwable rootCause(Throwable failure) {

@@ -24,8 +24,11 @@ import java.util.UUID;
 /**
  * Storage of the embedded catalog's datasets and groups, as JSON documents with indexed key columns.
  *
- * <p>Plain JDBC through the current harvest transaction: inside a batch import, each write runs in its own savepoint
- * and a failed one (a constraint, a value too long) rolls back alone, leaving the batch's transaction usable.
+ * <p>Plain JDBC through the current harvest transaction: inside a batch import, the writes of one object commit with
+ * the object, and a failed one (a value too long) rolls back to the object's savepoint. On PostgreSQL, where any
+ * failed statement aborts the transaction, a new dataset whose id or name is taken is refused by
+ * {@code ON CONFLICT DO NOTHING} rather than by a unique violation, so that a name race between two workers leaves
+ * the transaction usable for the harvester's next try with another name.
  */
 public final class CatalogStore {
 
@@ -60,13 +63,14 @@ public final class CatalogStore {
         return database.read(session -> session.doReturningWork(connection -> unconverted(work, connection)));
     }
 
+    /** Writes join the current transaction: inside a batch, the object's savepoint covers them. */
     private <T> T write(Jdbc<T> work) {
-        return database.inTransaction(session -> session.doReturningWork(connection -> unconverted(work, connection)));
+        return database.joined(session -> session.doReturningWork(connection -> unconverted(work, connection)));
     }
 
     /**
      * Runs JDBC work with its SQLException wrapped before Hibernate sees it: Hibernate's conversion would mark the
-     * whole transaction for rollback, although the savepoint around this write already undid it.
+     * whole transaction for rollback, although the object's savepoint undoes the failed write alone.
      */
     private static <T> T unconverted(Jdbc<T> work, Connection connection) {
         try {
@@ -130,31 +134,20 @@ public final class CatalogStore {
         fields.put("metadata_modified", CKAN_TIME.format(now));
         try {
             return write(connection -> {
-                try (PreparedStatement taken = connection.prepareStatement(
-                        "select id from catalog_dataset where id = ? or name = ?")) {
-                    taken.setString(1, id);
-                    taken.setString(2, name);
-                    boolean nameTaken = false;
-                    try (ResultSet result = taken.executeQuery()) {
-                        while (result.next()) {
-                            if (id.equals(result.getString(1))) {
-                                throw new IllegalStateException("A dataset with id " + id + " already exists");
-                            }
-                            nameTaken = true;
-                        }
-                    }
-                    if (nameTaken) {
-                        throw new IllegalStateException(
-                                "That URL is already in use: dataset name '" + name + "' is taken");
-                    }
+                boolean postgres = database.isPostgres();
+                if (!postgres) {
+                    refuseTakenIdOrName(connection, id, name);
                 }
                 try (PreparedStatement insert = connection.prepareStatement("insert into catalog_dataset"
                         + " (name, title, owner_org, state, metadata_modified, data, metadata_created, id)"
-                        + " values (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        + " values (?, ?, ?, ?, ?, ?, ?, ?)" + (postgres ? " on conflict do nothing" : ""))) {
                     bindWrite(insert, fields, now);
                     insert.setTimestamp(7, Timestamp.valueOf(now));
                     insert.setString(8, id);
-                    insert.executeUpdate();
+                    if (insert.executeUpdate() == 0) {
+                        refuseTakenIdOrName(connection, id, name);
+                        throw new IllegalStateException("Dataset " + name + " was not created");
+                    }
                 }
                 return new Dataset(fields);
             });
@@ -162,6 +155,26 @@ public final class CatalogStore {
             throw new CatalogException(e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new CatalogException("Cannot create dataset " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void refuseTakenIdOrName(Connection connection, String id, String name) throws SQLException {
+        try (PreparedStatement taken = connection.prepareStatement(
+                "select id from catalog_dataset where id = ? or name = ?")) {
+            taken.setString(1, id);
+            taken.setString(2, name);
+            boolean nameTaken = false;
+            try (ResultSet result = taken.executeQuery()) {
+                while (result.next()) {
+                    if (id.equals(result.getString(1))) {
+                        throw new IllegalStateException("A dataset with id " + id + " already exists");
+                    }
+                    nameTaken = true;
+                }
+            }
+            if (nameTaken) {
+                throw new IllegalStateException("That URL is already in use: dataset name '" + name + "' is taken");
+            }
         }
     }
 

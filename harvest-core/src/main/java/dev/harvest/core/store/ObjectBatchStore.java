@@ -309,32 +309,6 @@ public final class ObjectBatchStore {
     }
 
     /**
-     * Ends one object, in this thread's transaction: a compare-and-set on the claim token, then its errors.
-     *
-     * @return false if the claim was lost (taken over, or its job aborted); nothing was written then
-     */
-    public boolean finish(String token, ObjectResult result) {
-        LocalDateTime now = Rows.now(clock);
-        return database.inTransaction(session -> session.doReturningWork(connection -> {
-            try (PreparedStatement update = finishStatement(connection)) {
-                bindFinish(update, token, result, now);
-                if (update.executeUpdate() == 0) {
-                    return false;
-                }
-            }
-            if (!result.errors().isEmpty()) {
-                try (PreparedStatement insert = errorInsert(connection)) {
-                    for (ObjectResult.ObjectError error : result.errors()) {
-                        addError(insert, result.objectId(), error, now);
-                    }
-                    insert.executeBatch();
-                }
-            }
-            return true;
-        }));
-    }
-
-    /**
      * Ends many objects in one transaction with batched statements (for outcomes decided outside the database, such
      * as imports into a remote catalog), then updates the {@code current} bookkeeping.
      *
@@ -347,43 +321,57 @@ public final class ObjectBatchStore {
         if (results.isEmpty()) {
             return List.of();
         }
-        LocalDateTime now = Rows.now(clock);
         return database.inTransaction(session -> {
             holdJobs(jobIds);
-            List<String> lost = new ArrayList<>();
-            List<ObjectResult> written = new ArrayList<>();
-            session.doWork(connection -> {
-                try (PreparedStatement update = finishStatement(connection)) {
-                    for (ObjectResult result : results) {
-                        bindFinish(update, token, result, now);
-                        update.addBatch();
-                    }
-                    int[] counts = update.executeBatch();
-                    for (int i = 0; i < counts.length; i++) {
-                        // SUCCESS_NO_INFO (-2) counts as written: the drivers used here report real counts
-                        if (counts[i] == 0) {
-                            lost.add(results.get(i).objectId());
-                        } else {
-                            written.add(results.get(i));
-                        }
-                    }
-                }
-                try (PreparedStatement insert = errorInsert(connection)) {
-                    boolean any = false;
-                    for (ObjectResult result : written) {
-                        for (ObjectResult.ObjectError error : result.errors()) {
-                            addError(insert, result.objectId(), error, now);
-                            any = true;
-                        }
-                    }
-                    if (any) {
-                        insert.executeBatch();
-                    }
-                }
-            });
-            updateCurrent(written);
+            List<String> lost = writeResults(token, results);
+            updateCurrent(results.stream().filter(result -> !lost.contains(result.objectId())).toList());
             return lost;
         });
+    }
+
+    /**
+     * Ends many objects in this thread's transaction with batched statements: one compare-and-set each on the claim
+     * token, then their errors.
+     *
+     * @return the ids whose claim was lost; nothing was written for them
+     */
+    public List<String> writeResults(String token, List<ObjectResult> results) {
+        if (results.isEmpty()) {
+            return List.of();
+        }
+        LocalDateTime now = Rows.now(clock);
+        return database.joined(session -> session.doReturningWork(connection -> {
+            List<String> lost = new ArrayList<>();
+            List<ObjectResult> written = new ArrayList<>();
+            try (PreparedStatement update = finishStatement(connection)) {
+                for (ObjectResult result : results) {
+                    bindFinish(update, token, result, now);
+                    update.addBatch();
+                }
+                int[] counts = update.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    // SUCCESS_NO_INFO (-2) counts as written: the drivers used here report real counts
+                    if (counts[i] == 0) {
+                        lost.add(results.get(i).objectId());
+                    } else {
+                        written.add(results.get(i));
+                    }
+                }
+            }
+            try (PreparedStatement insert = errorInsert(connection)) {
+                boolean any = false;
+                for (ObjectResult result : written) {
+                    for (ObjectResult.ObjectError error : result.errors()) {
+                        addError(insert, result.objectId(), error, now);
+                        any = true;
+                    }
+                }
+                if (any) {
+                    insert.executeBatch();
+                }
+            }
+            return lost;
+        }));
     }
 
     /**
@@ -418,7 +406,7 @@ public final class ObjectBatchStore {
         packages.addAll(uncurrentPackages);
         Map<String, List<String>> guidsBySource = new LinkedHashMap<>();
         lastByGuid.keySet().forEach(key -> guidsBySource.computeIfAbsent(key.get(0), s -> new ArrayList<>()).add(key.get(1)));
-        database.inTransaction(session -> {
+        database.joined(session -> {
             String notKept = keep.isEmpty() ? "" : " and id not in (:keep)";
             if (!packages.isEmpty()) {
                 var update = session.createNativeMutationQuery("update harvest_object set current = false"

@@ -29,14 +29,6 @@ public record ObjectResult(String objectId, String sourceId, String guid, Object
         }
     }
 
-    /** @return a copy that ends in error with one more error, keeping no dataset link or current change */
-    public ObjectResult failed(ObjectError error) {
-        List<ObjectError> all = new java.util.ArrayList<>(errors);
-        all.add(error);
-        return new ObjectResult(objectId, sourceId, guid, ObjectState.ERROR, ReportStatus.ERRORED, null, false, false,
-                content, all, afterFetch);
-    }
-
     /**
      * One object error.
      *

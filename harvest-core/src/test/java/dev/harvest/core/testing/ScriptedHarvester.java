@@ -33,7 +33,7 @@ import java.util.UUID;
  * <p>It counts its fetch and import calls per source and guid ({@link #calls(String, String)}), so tests can tell
  * which objects reached the plugin.
  */
-public final class ScriptedHarvester implements Harvester {
+public class ScriptedHarvester implements Harvester {
 
     public static final String NAME = "scripted";
 

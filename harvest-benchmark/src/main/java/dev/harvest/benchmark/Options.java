@@ -43,6 +43,7 @@ final class Options {
         HELP.put("poll-ms", "how often job status is read from the database (default 50)");
         HELP.put("job-timeout-minutes", "a job not finished by then fails the scenario (default 180)");
         HELP.put("server-threads", "handler threads of the synthetic CKAN (default 4)");
+        HELP.put("page-cache-mb", "generated package_search pages the synthetic CKAN keeps (default 512; 0: none)");
         HELP.put("jar", "the harvester jar (default harvest-cli/target/harvester.jar)");
         HELP.put("out-dir", "where results are written (default benchmark-results)");
         HELP.put("keep", "keep the schemas, H2 files, configs and logs (flag, or BENCH_KEEP=true)");
@@ -65,6 +66,7 @@ final class Options {
     long pollMillis = 50;
     int jobTimeoutMinutes = 180;
     int serverThreads = 4;
+    int pageCacheMegabytes = 512;
     Path jar = Path.of("harvest-cli", "target", "harvester.jar");
     Path outDir = Path.of("benchmark-results");
     boolean keep;
@@ -147,6 +149,7 @@ final class Options {
                     case "poll-ms" -> options.pollMillis = positive(value);
                     case "job-timeout-minutes" -> options.jobTimeoutMinutes = positive(value);
                     case "server-threads" -> options.serverThreads = positive(value);
+                    case "page-cache-mb" -> options.pageCacheMegabytes = Integer.parseInt(value.strip());
                     case "jar" -> options.jar = Path.of(value);
                     case "out-dir" -> options.outDir = Path.of(value);
                     default -> throw new IllegalStateException(entry.getKey());
@@ -197,6 +200,7 @@ final class Options {
         map.put("poll_ms", pollMillis);
         map.put("job_timeout_minutes", jobTimeoutMinutes);
         map.put("server_threads", serverThreads);
+        map.put("page_cache_mb", pageCacheMegabytes);
         map.put("jar", jar.toString());
         map.put("keep", keep);
         return map;

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -56,6 +57,8 @@ public final class SyntheticCkan implements AutoCloseable {
     private final Map<String, SyntheticPortal> portals = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
     private final LongAdder datasetsServed = new LongAdder();
+    private final PageCache pageCache;
+    private volatile boolean cachePages = true;
 
     /**
      * Starts the server on a free port of 127.0.0.1.
@@ -64,6 +67,20 @@ public final class SyntheticCkan implements AutoCloseable {
      * @throws IOException if it cannot listen
      */
     public SyntheticCkan(int threads) throws IOException {
+        this(threads, 0);
+    }
+
+    /**
+     * Starts the server on a free port of 127.0.0.1, keeping up to {@code pageCacheBytes} of generated
+     * {@code package_search} responses, so that reading the same pages again (a re-harvest, the floor) costs a
+     * copy instead of a generation. Pages are keyed by the portal's state, so a mutation never serves stale ones.
+     *
+     * @param threads handler threads
+     * @param pageCacheBytes the cache's budget; 0 for none
+     * @throws IOException if it cannot listen
+     */
+    public SyntheticCkan(int threads, long pageCacheBytes) throws IOException {
+        pageCache = new PageCache(pageCacheBytes);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
         AtomicInteger counter = new AtomicInteger();
         executor = Executors.newFixedThreadPool(threads, runnable -> {
@@ -90,9 +107,20 @@ public final class SyntheticCkan implements AutoCloseable {
         return url(portal.name());
     }
 
-    /** Stops serving a portal (its memory is freed once no request uses it). */
+    /** Stops serving a portal (its memory and cached pages are freed once no request uses it). */
     public void remove(String portalName) {
         portals.remove(portalName);
+        pageCache.removePortal(portalName);
+    }
+
+    /** Turns the page cache on or off (off: every page is generated, as for the serving rate's generation figure). */
+    public void cachePages(boolean on) {
+        cachePages = on;
+    }
+
+    /** @return bytes of pages cached now */
+    public long cachedBytes() {
+        return pageCache.bytes();
     }
 
     /** @return the base URL of the portal with this name */
@@ -193,7 +221,15 @@ public final class SyntheticCkan implements AutoCloseable {
         int from = (int) Math.min(start, matching.length);
         int to = Math.min(matching.length, from + rows);
         datasetsServed.add(idsOnly ? 0 : to - from);
-        respond(exchange, 200, json -> {
+        String key = portal.name() + '\n' + portal.version() + '\n' + filter.key() + '\n' + sort.key() + '\n' + from
+                + '\n' + to + '\n' + idsOnly;
+        boolean caching = cachePages && pageCache.enabled();
+        byte[] cached = caching ? pageCache.get(key) : null;
+        if (cached != null) {
+            send(exchange, 200, cached, cached.length);
+            return;
+        }
+        Buffer page = generate(json -> {
             json.writeStringField("help", "http://127.0.0.1/api/3/action/help_show?name=package_search");
             json.writeBooleanField("success", true);
             json.writeObjectFieldStart("result");
@@ -216,6 +252,11 @@ public final class SyntheticCkan implements AutoCloseable {
             json.writeEndObject();
             json.writeEndObject();
         });
+        if (caching) {
+            pageCache.put(portal.name(), key, page.toByteArray());
+        }
+        send(exchange, 200, page.array(), page.size());
+        page.release();
     }
 
     private void packageShow(HttpExchange exchange, SyntheticPortal portal, Map<String, String> params)
@@ -274,8 +315,16 @@ public final class SyntheticCkan implements AutoCloseable {
     }
 
     static void respond(HttpExchange exchange, int status, Body body) throws IOException {
-        // The body is generated into a reused per-thread buffer and sent with a Content-Length in one write: the JDK
-        // server's chunked encoding writes 4 KB chunks, which made it several times slower than the generation.
+        Buffer buffer = generate(body);
+        send(exchange, status, buffer.array(), buffer.size());
+        buffer.release();
+    }
+
+    /**
+     * Generates an envelope into this thread's reused buffer. The body is sent with a Content-Length in one write:
+     * the JDK server's chunked encoding writes 4 KB chunks, which made it several times slower than the generation.
+     */
+    private static Buffer generate(Body body) throws IOException {
         Buffer buffer = BUFFERS.get();
         buffer.reset();
         try (JsonGenerator json = JSON.createGenerator(buffer, JsonEncoding.UTF8)) {
@@ -283,26 +332,86 @@ public final class SyntheticCkan implements AutoCloseable {
             body.write(json);
             json.writeEndObject();
         }
+        return buffer;
+    }
+
+    private static void send(HttpExchange exchange, int status, byte[] body, int length) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json;charset=utf-8");
-        exchange.sendResponseHeaders(status, buffer.size());
+        exchange.sendResponseHeaders(status, length);
         try (OutputStream out = exchange.getResponseBody()) {
-            buffer.writeTo(out);
-        }
-        if (buffer.capacity() > 16 << 20) {
-            BUFFERS.remove(); // a huge page once does not pin its buffer for ever
+            out.write(body, 0, length);
         }
     }
 
     private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(Buffer::new);
 
-    /** A byte array output stream that exposes its capacity, for reuse. */
+    /** A byte array output stream whose array is reused by its thread. */
     private static final class Buffer extends java.io.ByteArrayOutputStream {
         Buffer() {
             super(1 << 16);
         }
 
-        int capacity() {
-            return buf.length;
+        byte[] array() {
+            return buf;
+        }
+
+        /** After use: a huge page once does not pin its buffer for ever. */
+        void release() {
+            if (buf.length > 16 << 20) {
+                BUFFERS.remove();
+            }
+        }
+    }
+
+    /** Generated pages by key, least recently used first out, within a byte budget. */
+    private static final class PageCache {
+        private final long budget;
+        private final LinkedHashMap<String, byte[]> pages = new LinkedHashMap<>(256, 0.75f, true);
+        private final Map<String, String> portalOfKey = new HashMap<>();
+        private long bytes;
+
+        PageCache(long budget) {
+            this.budget = budget;
+        }
+
+        boolean enabled() {
+            return budget > 0;
+        }
+
+        synchronized byte[] get(String key) {
+            return pages.get(key);
+        }
+
+        synchronized void put(String portal, String key, byte[] page) {
+            if (page.length > budget) {
+                return;
+            }
+            byte[] old = pages.put(key, page);
+            portalOfKey.put(key, portal);
+            bytes += page.length - (old == null ? 0 : old.length);
+            var eldest = pages.entrySet().iterator();
+            while (bytes > budget && eldest.hasNext()) {
+                Map.Entry<String, byte[]> entry = eldest.next();
+                bytes -= entry.getValue().length;
+                portalOfKey.remove(entry.getKey());
+                eldest.remove();
+            }
+        }
+
+        synchronized void removePortal(String portal) {
+            var entries = pages.entrySet().iterator();
+            while (entries.hasNext()) {
+                Map.Entry<String, byte[]> entry = entries.next();
+                if (portal.equals(portalOfKey.get(entry.getKey()))) {
+                    bytes -= entry.getValue().length;
+                    portalOfKey.remove(entry.getKey());
+                    entries.remove();
+                }
+            }
+        }
+
+        synchronized long bytes() {
+            return bytes;
         }
     }
 

@@ -83,6 +83,11 @@ public final class SyntheticPortal {
         return name;
     }
 
+    /** @return the number of mutations so far: the state search results and cached pages belong to */
+    public int version() {
+        return state.version;
+    }
+
     /** @return how many datasets it has now */
     public int size() {
         return state.byId.length;

@@ -37,7 +37,8 @@ class SyntheticCkanTest {
 
     @BeforeAll
     static void start() throws IOException {
-        ckan = new SyntheticCkan(4);
+        // with a page cache: the mutation test also shows that no stale page is served after a change
+        ckan = new SyntheticCkan(4, 64L << 20);
         target = new SyntheticCkanTarget(20);
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
@@ -81,6 +82,15 @@ class SyntheticCkanTest {
         List<String> sorted = new ArrayList<>(seen);
         sorted.sort(null);
         assertEquals(sorted, seen, "sorted by id");
+        assertTrue(ckan.cachedBytes() > 0, "the pages were cached");
+        String page = "/api/3/action/package_search?sort=id+asc&rows=1000&start=1000";
+        String cached = get(url + page).body();
+        ckan.cachePages(false);
+        try {
+            assertEquals(get(url + page).body(), cached, "a cached page is the generated one");
+        } finally {
+            ckan.cachePages(true);
+        }
         double average = (double) bytes / seen.size();
         assertTrue(average > 2500 && average < 5000, "datasets of about 3 KB, not " + average);
 

@@ -131,6 +131,11 @@ final class GatherRunner {
                 fullListing = false;
             }
         }
+        try {
+            writer.refreshStatistics(context.emitted);
+        } catch (RuntimeException e) {
+            LOG.warn("Job {}: could not refresh the database statistics: {}", jobId, e.getMessage());
+        }
         if (jobs.finishGather(jobId, owner, fullListing)) {
             LOG.info("Gathered job {}: {} objects, {} of them unchanged and finished without fetch or import", jobId,
                     context.emitted, context.unchanged);

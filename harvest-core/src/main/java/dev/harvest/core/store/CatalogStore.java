@@ -36,6 +36,8 @@ public final class CatalogStore {
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
     private static final DateTimeFormatter CKAN_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS");
     private static final String DATASET_COLUMNS = "id, name, state, metadata_created, data";
+    private static final String BY_ID_OR_NAME = "select " + DATASET_COLUMNS + " from catalog_dataset where id = ?"
+            + " union all select " + DATASET_COLUMNS + " from catalog_dataset where name = ? and id <> ?";
 
     private final HarvestDatabase database;
     private final Clock clock;
@@ -88,12 +90,16 @@ public final class CatalogStore {
         }
     }
 
-    /** One round trip: the dataset with this id, else the one with this name. */
+    /**
+     * One round trip: the dataset with this id, else the one with this name. Two equality lookups joined by
+     * {@code union all}, so that each uses its unique index whatever the planner knows of the table's size (an
+     * {@code id = ? or name = ?} becomes a sequential scan on a table whose statistics are stale).
+     */
     private static Optional<DatasetRow> findDatasetRow(Connection connection, String idOrName) throws SQLException {
-        try (PreparedStatement select = connection.prepareStatement("select " + DATASET_COLUMNS
-                + " from catalog_dataset where id = ? or name = ?")) {
+        try (PreparedStatement select = connection.prepareStatement(BY_ID_OR_NAME)) {
             select.setString(1, idOrName);
             select.setString(2, idOrName);
+            select.setString(3, idOrName);
             DatasetRow byName = null;
             try (ResultSet result = select.executeQuery()) {
                 while (result.next()) {
@@ -159,10 +165,11 @@ public final class CatalogStore {
     }
 
     private static void refuseTakenIdOrName(Connection connection, String id, String name) throws SQLException {
-        try (PreparedStatement taken = connection.prepareStatement(
-                "select id from catalog_dataset where id = ? or name = ?")) {
+        try (PreparedStatement taken = connection.prepareStatement("select id from catalog_dataset where id = ?"
+                + " union all select id from catalog_dataset where name = ? and id <> ?")) {
             taken.setString(1, id);
             taken.setString(2, name);
+            taken.setString(3, id);
             boolean nameTaken = false;
             try (ResultSet result = taken.executeQuery()) {
                 while (result.next()) {

@@ -30,6 +30,9 @@ import org.hibernate.Session;
  */
 public final class GatherWriter {
 
+    /** Gathers that store fewer objects than this change the table too little to mislead the planner. */
+    static final long ANALYZE_AFTER_OBJECTS = 1_000;
+
     private final HarvestDatabase database;
     private final SqlDialect dialect;
     private final Clock clock;
@@ -206,6 +209,22 @@ public final class GatherWriter {
         digest.update(Integer.toString(bytes.length).getBytes(StandardCharsets.US_ASCII));
         digest.update((byte) ':');
         digest.update(bytes);
+    }
+
+    /**
+     * Refreshes PostgreSQL's statistics of the object tables after a gather stored many rows. Measured on a 5,000
+     * dataset harvest: without it the batch claims' set queries (extras, current objects, {@code current}
+     * bookkeeping) run as sequential scans until autovacuum analyzes the table, a minute or more later, and cost
+     * 3 to 4 ms each instead of a fraction of one. H2 keeps its statistics itself.
+     *
+     * @param storedObjects how many objects the gather stored
+     */
+    public void refreshStatistics(long storedObjects) {
+        if (!dialect.isPostgres() || storedObjects < ANALYZE_AFTER_OBJECTS) {
+            return;
+        }
+        database.inTransaction(session -> session.createNativeMutationQuery(
+                "analyze harvest_object, harvest_object_extra").executeUpdate());
     }
 
     /** Records guids a gather saw without creating objects for them ({@code markPresent}). */

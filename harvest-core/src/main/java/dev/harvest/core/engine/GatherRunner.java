@@ -122,6 +122,12 @@ final class GatherRunner {
             // the engine, not the plugin, failed (even if the plugin swallowed the exception)
             return engineFailed(jobId, context.engineFailure);
         }
+        try {
+            // before the deletion detection: its anti-join over the new rows needs statistics that know them
+            writer.refreshStatistics(context.emitted);
+        } catch (RuntimeException e) {
+            LOG.warn("Job {}: could not refresh the database statistics: {}", jobId, e.getMessage());
+        }
         if (fullListing) {
             try {
                 applyDeletions(job, source, publish);
@@ -130,11 +136,6 @@ final class GatherRunner {
                 jobs.addGatherError(jobId, "Deletions could not be prepared: " + describe(e));
                 fullListing = false;
             }
-        }
-        try {
-            writer.refreshStatistics(context.emitted);
-        } catch (RuntimeException e) {
-            LOG.warn("Job {}: could not refresh the database statistics: {}", jobId, e.getMessage());
         }
         if (jobs.finishGather(jobId, owner, fullListing)) {
             LOG.info("Gathered job {}: {} objects, {} of them unchanged and finished without fetch or import", jobId,

@@ -287,8 +287,14 @@ public final class GatherWriter {
 
     /** @return the number of datasets the source provides that this job's gather did not see */
     public long countVanished(HarvestJob job) {
+        // set differences rather than NOT EXISTS: hashed whatever the statistics say, never a nested loop over
+        // the job's new rows
         return database.read(session -> ((Number) session.createNativeQuery(
-                        "select count(distinct o.guid) " + vanishedFrom(), Object.class)
+                        "select count(*) from (select o.guid from harvest_object o where o.harvest_source_id = :s"
+                                + " and o.current = true and o.harvest_job_id <> :j"
+                                + " except select n.guid from harvest_object n where n.harvest_job_id = :j"
+                                + " except select p.guid from harvest_gather_seen p where p.harvest_job_id = :j) v",
+                        Object.class)
                 .setParameter("s", job.sourceId())
                 .setParameter("j", job.id())
                 .getSingleResult()).longValue());

@@ -455,27 +455,69 @@ public abstract class HarvestQueueContract {
     @Test
     void tenThousandMessagesOnFourConsumersAreEachProcessedExactlyOnce() throws Exception {
         HarvestQueue queue = newSiteQueue();
+        List<String> ids = publishConcurrentMessages(queue);
+
+        Set<String> processed = drainConcurrently(CONCURRENT_CONSUMERS, () -> queue.consumer(QueueName.FETCH),
+                consumer -> {
+                    Optional<Delivery> delivery = consumer.poll(Duration.ofMillis(200));
+                    return delivery.map(List::of).orElse(List.of());
+                }, (consumer, batch) -> {
+                    for (Delivery delivery : batch) {
+                        delivery.ack();
+                    }
+                });
+
+        assertEquals(Set.copyOf(ids), processed);
+        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+    }
+
+    private List<String> publishConcurrentMessages(HarvestQueue queue) throws QueueException {
         List<String> ids = randomIds(CONCURRENT_MESSAGES);
         for (int from = 0; from < ids.size(); from += 1_000) {
             queue.publish(QueueName.FETCH, ids.subList(from, Math.min(from + 1_000, ids.size())));
         }
+        return ids;
+    }
 
+    /** Opens a consumer, in a worker thread. */
+    private interface ConsumerOpener {
+        QueueConsumer open() throws QueueException;
+    }
+
+    /** Takes the next messages (a single one, or a batch). */
+    private interface Take {
+        List<Delivery> next(QueueConsumer consumer) throws QueueException, InterruptedException;
+    }
+
+    /** Acknowledges what one take returned. */
+    private interface Ack {
+        void ack(QueueConsumer consumer, List<Delivery> taken) throws QueueException;
+    }
+
+    /**
+     * Consumes {@link #CONCURRENT_MESSAGES} messages with {@code consumers} threads, each with its own consumer, and
+     * checks that there were exactly that many deliveries, each of a distinct id.
+     *
+     * @return the ids delivered
+     */
+    private static Set<String> drainConcurrently(int consumers, ConsumerOpener opener, Take take, Ack ack)
+            throws Exception {
         Set<String> processed = ConcurrentHashMap.newKeySet();
         AtomicInteger deliveries = new AtomicInteger();
         long deadline = System.nanoTime() + CONCURRENT_DEADLINE.toNanos();
-        ExecutorService executor = Executors.newFixedThreadPool(CONCURRENT_CONSUMERS);
+        ExecutorService executor = Executors.newFixedThreadPool(consumers);
         try {
             List<Future<?>> workers = new ArrayList<>();
-            for (int i = 0; i < CONCURRENT_CONSUMERS; i++) {
+            for (int i = 0; i < consumers; i++) {
                 workers.add(executor.submit(() -> {
-                    try (QueueConsumer consumer = queue.consumer(QueueName.FETCH)) {
+                    try (QueueConsumer consumer = opener.open()) {
                         while (deliveries.get() < CONCURRENT_MESSAGES && System.nanoTime() < deadline) {
-                            Optional<Delivery> delivery = consumer.poll(Duration.ofMillis(200));
-                            if (delivery.isPresent()) {
-                                processed.add(idOf(QueueName.FETCH, delivery.get()));
-                                deliveries.incrementAndGet();
-                                delivery.get().ack();
+                            List<Delivery> taken = take.next(consumer);
+                            for (Delivery delivery : taken) {
+                                processed.add(idOf(QueueName.FETCH, delivery));
                             }
+                            deliveries.addAndGet(taken.size());
+                            ack.ack(consumer, taken);
                         }
                     }
                     return null;
@@ -487,11 +529,9 @@ public abstract class HarvestQueueContract {
         } finally {
             executor.shutdownNow();
         }
-
         assertEquals(CONCURRENT_MESSAGES, deliveries.get(), "total deliveries");
         assertEquals(CONCURRENT_MESSAGES, processed.size(), "distinct ids delivered");
-        assertEquals(Set.copyOf(ids), processed);
-        assertEquals(0, queue.waitingCount(QueueName.FETCH));
+        return processed;
     }
 
     /** Which batch methods a batch test uses. */
@@ -767,43 +807,16 @@ public abstract class HarvestQueueContract {
     @EnumSource(BatchMethods.class)
     void twoConsumersTakingBatchesFromTenThousandMessagesSeeEachExactlyOnce(BatchMethods methods) throws Exception {
         HarvestQueue queue = newSiteQueue();
-        List<String> ids = randomIds(CONCURRENT_MESSAGES);
-        for (int from = 0; from < ids.size(); from += 1_000) {
-            queue.publish(QueueName.FETCH, ids.subList(from, Math.min(from + 1_000, ids.size())));
-        }
-
-        Set<String> processed = ConcurrentHashMap.newKeySet();
-        AtomicInteger deliveries = new AtomicInteger();
+        List<String> ids = publishConcurrentMessages(queue);
         AtomicInteger largestBatch = new AtomicInteger();
-        long deadline = System.nanoTime() + CONCURRENT_DEADLINE.toNanos();
-        ExecutorService executor = Executors.newFixedThreadPool(CONCURRENT_BATCH_CONSUMERS);
-        try {
-            List<Future<?>> workers = new ArrayList<>();
-            for (int i = 0; i < CONCURRENT_BATCH_CONSUMERS; i++) {
-                workers.add(executor.submit(() -> {
-                    try (QueueConsumer consumer = batchConsumer(queue, methods, CONCURRENT_BATCH)) {
-                        while (deliveries.get() < CONCURRENT_MESSAGES && System.nanoTime() < deadline) {
-                            List<Delivery> batch = consumer.pollBatch(CONCURRENT_BATCH, Duration.ofMillis(200));
-                            largestBatch.accumulateAndGet(batch.size(), Math::max);
-                            for (Delivery delivery : batch) {
-                                processed.add(idOf(QueueName.FETCH, delivery));
-                            }
-                            deliveries.addAndGet(batch.size());
-                            consumer.ackAll(batch);
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> worker : workers) {
-                worker.get(CONCURRENT_DEADLINE.toMillis() + 60_000, TimeUnit.MILLISECONDS);
-            }
-        } finally {
-            executor.shutdownNow();
-        }
 
-        assertEquals(CONCURRENT_MESSAGES, deliveries.get(), "total deliveries");
-        assertEquals(CONCURRENT_MESSAGES, processed.size(), "distinct ids delivered");
+        Set<String> processed = drainConcurrently(CONCURRENT_BATCH_CONSUMERS,
+                () -> batchConsumer(queue, methods, CONCURRENT_BATCH), consumer -> {
+                    List<Delivery> batch = consumer.pollBatch(CONCURRENT_BATCH, Duration.ofMillis(200));
+                    largestBatch.accumulateAndGet(batch.size(), Math::max);
+                    return batch;
+                }, QueueConsumer::ackAll);
+
         assertEquals(Set.copyOf(ids), processed);
         assertTrue(largestBatch.get() <= CONCURRENT_BATCH, "a batch of at most " + CONCURRENT_BATCH + " held "
                 + largestBatch.get());

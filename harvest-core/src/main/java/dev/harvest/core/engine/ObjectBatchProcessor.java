@@ -100,13 +100,12 @@ final class ObjectBatchProcessor {
         if (batch.objects().isEmpty()) {
             return new BatchResult(0, 0, stopped, 0, batch.unclaimed().size() - stopped);
         }
-        Set<String> jobIds = new LinkedHashSet<>();
-        batch.objects().forEach(claimed -> jobIds.add(claimed.object().jobId()));
+        List<ObjectWork> work = batch.objects().stream()
+                .map(claimed -> new ObjectWork(claimed, batch.sources().get(claimed.object().sourceId()),
+                        batch.jobs().get(claimed.object().jobId()), forceImport))
+                .toList();
+        Set<String> jobIds = jobIdsOf(work);
         try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> objects.extendLease(batch.token(), lease))) {
-            List<ObjectWork> work = batch.objects().stream()
-                    .map(claimed -> new ObjectWork(claimed, batch.sources().get(claimed.object().sourceId()),
-                            batch.jobs().get(claimed.object().jobId()), forceImport))
-                    .toList();
             stages.map(work, this::fetch);
             work.forEach(ObjectWork::fetchDone);
             objects.markFetched(batch.token(), work.stream().filter(w -> w.result == null)

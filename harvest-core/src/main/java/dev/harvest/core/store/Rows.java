@@ -28,19 +28,6 @@ final class Rows {
         return time == null ? null : time.toInstant(ZoneOffset.UTC);
     }
 
-    static LocalDateTime local(Object value) {
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof LocalDateTime time) {
-            return time;
-        }
-        if (value instanceof java.sql.Timestamp timestamp) {
-            return timestamp.toLocalDateTime();
-        }
-        throw new IllegalArgumentException("Not a timestamp: " + value.getClass());
-    }
-
     static HarvestSource toApi(SourceEntity source) {
         return new HarvestSource(source.id, source.name, source.title, source.url, source.type,
                 source.config == null ? "" : source.config, source.ownerOrg,

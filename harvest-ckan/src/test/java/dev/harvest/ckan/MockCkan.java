@@ -395,14 +395,18 @@ final class MockCkan implements AutoCloseable {
             }
             case "group_create", "organization_create" -> {
                 List<Map<String, Object>> store = action.startsWith("group") ? groups : orgs;
-                if (store.stream().anyMatch(g -> g.get("name").equals(data.get("name")))) {
-                    return error(409, Map.of("__type", "Validation Error", "name",
-                            List.of("Group name already exists in database")));
+                // check and add under one lock, as CKAN's unique name column does: concurrent requests are served
+                // by several handler threads
+                synchronized (store) {
+                    if (store.stream().anyMatch(g -> g.get("name").equals(data.get("name")))) {
+                        return error(409, Map.of("__type", "Validation Error", "name",
+                                List.of("Group name already exists in database")));
+                    }
+                    Map<String, Object> stored = new LinkedHashMap<>(data);
+                    stored.putIfAbsent("id", UUID.randomUUID().toString());
+                    store.add(stored);
+                    return ok(stored);
                 }
-                Map<String, Object> stored = new LinkedHashMap<>(data);
-                stored.putIfAbsent("id", UUID.randomUUID().toString());
-                store.add(stored);
-                return ok(stored);
             }
             default -> {
                 return Scripted.status(400, "Bad request - Action name not known: " + action);

@@ -1,5 +1,6 @@
 package dev.harvest.api;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -11,6 +12,10 @@ import java.util.Optional;
  *
  * <p>Each stage may throw. The engine catches any exception, records its message as a gather error (gather) or an
  * object error (fetch, import), and carries on with the rest of the job; an exception never stops a consumer.
+ *
+ * <p>Life cycle: the engine calls {@link #start(Settings)} once, before any stage, and {@link #close()} once, when
+ * it shuts down. Both are optional. A harvester that needs site-wide settings (timeouts, credentials) declares them
+ * in {@link #settings()} and reads them in {@code start}.
  */
 public interface Harvester {
 
@@ -21,6 +26,39 @@ public interface Harvester {
      * @return the name, title and description of this harvester
      */
     HarvesterInfo info();
+
+    /**
+     * The site settings this harvester reads, so that the engine accepts them in the configuration file and
+     * {@code harvester config --list} shows them. Keys should start with the harvester's name, e.g.
+     * {@code oai_pmh.page_limit}.
+     *
+     * <p>The default declares none.
+     *
+     * @return the declared settings, with defaults and one-line descriptions
+     */
+    default List<SettingDefinition> settings() {
+        return List.of();
+    }
+
+    /**
+     * Prepares the harvester for work with the site settings, once per engine, before any other call except
+     * {@link #info()} and {@link #settings()}. Typical work: build an HTTP client with the configured timeouts.
+     *
+     * <p>The default does nothing.
+     *
+     * @param settings the site-wide settings; a declared key that the file does not set reads as its default
+     * @throws Exception if the harvester cannot work with these settings; the engine then refuses to start and shows
+     *     the message, which should name the offending key
+     */
+    default void start(Settings settings) throws Exception {}
+
+    /**
+     * Releases what {@link #start(Settings)} acquired (connection pools, threads), once, when the engine shuts down.
+     * It is called even if {@code start} was never called or failed, and must not throw.
+     *
+     * <p>The default does nothing.
+     */
+    default void close() {}
 
     /**
      * Checks a source's configuration before it is stored, and may rewrite it.

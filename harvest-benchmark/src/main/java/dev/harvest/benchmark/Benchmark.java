@@ -870,9 +870,7 @@ public final class Benchmark {
     }
 
     private static Harvest openH2(Path config) {
-        Set<String> keys = new TreeSet<>(Harvest.pluginSettingKeys(Benchmark.class.getClassLoader()));
-        keys.addAll(CkanCatalog.SETTING_KEYS);
-        return Harvest.builder(HarvestConfig.load(config, keys)).build();
+        return Harvest.builder(HarvestConfig.load(config)).build();
     }
 
     // --------------------------------------------------------------------------------------------- helpers

@@ -156,14 +156,7 @@ final class PgSite implements AutoCloseable {
     Harvest harvest() throws IOException {
         if (harvest == null) {
             Path file = config("benchmark-jvm", 2);
-            Set<String> keys = new TreeSet<>(Harvest.pluginSettingKeys(getClass().getClassLoader()));
-            keys.addAll(CkanCatalog.SETTING_KEYS);
-            HarvestConfig config = HarvestConfig.load(file, keys);
-            Harvest.Builder builder = Harvest.builder(config);
-            if (CkanCatalog.CATALOG_TYPE.equals(config.get("harvest.catalog.type", "embedded"))) {
-                builder.catalog(CkanCatalog.fromSettings(config));
-            }
-            harvest = builder.build();
+            harvest = Harvest.builder(HarvestConfig.load(file)).build();
         }
         return harvest;
     }

@@ -73,6 +73,11 @@ final class BoundedCache<K, V> {
     }
 
     /** @return how many entries are kept */
+    /** Forgets every entry, e.g. when the values were built with settings that changed. */
+    synchronized void clear() {
+        entries.clear();
+    }
+
     synchronized int size() {
         return entries.size();
     }

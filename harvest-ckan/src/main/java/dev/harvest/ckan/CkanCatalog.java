@@ -1,13 +1,13 @@
 package dev.harvest.ckan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.harvest.api.SettingDefinition;
 import dev.harvest.api.Settings;
 import dev.harvest.api.catalog.Catalog;
 import dev.harvest.api.catalog.CatalogException;
 import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.api.catalog.GroupKind;
-import java.time.Duration;
 import java.util.AbstractMap.SimpleEntry;
 import java.util.List;
 import java.util.Map;
@@ -40,16 +40,21 @@ public final class CkanCatalog implements Catalog {
     public static final String URL_KEY = "harvest.catalog.ckan.url";
     /** Site key: the API token sent as {@code Authorization}. */
     public static final String API_KEY_KEY = "harvest.catalog.ckan.api_key";
+    /** Prefix of the HTTP settings: connect, read and call timeouts in seconds, and the response cap in MiB. */
+    public static final String HTTP_PREFIX = "harvest.catalog.ckan.";
     /** Site key: connect timeout in seconds (default 10). */
-    public static final String CONNECT_TIMEOUT_KEY = "harvest.catalog.ckan.connect_timeout";
+    public static final String CONNECT_TIMEOUT_KEY = HTTP_PREFIX + "connect_timeout";
     /** Site key: read timeout in seconds (default 60). */
-    public static final String READ_TIMEOUT_KEY = "harvest.catalog.ckan.read_timeout";
+    public static final String READ_TIMEOUT_KEY = HTTP_PREFIX + "read_timeout";
     /** Site key: the longest one request may take in all, in seconds (default 300). */
-    public static final String CALL_TIMEOUT_KEY = "harvest.catalog.ckan.call_timeout";
+    public static final String CALL_TIMEOUT_KEY = HTTP_PREFIX + "call_timeout";
 
-    /** Every site key this catalog reads, for configuration checks. */
-    public static final java.util.Set<String> SETTING_KEYS =
-            java.util.Set.of(URL_KEY, API_KEY_KEY, CONNECT_TIMEOUT_KEY, READ_TIMEOUT_KEY, CALL_TIMEOUT_KEY);
+    /** Every site setting this catalog reads. */
+    public static final List<SettingDefinition> SETTINGS = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(
+                    SettingDefinition.of(URL_KEY, null, "URL of the CKAN that datasets are written to"),
+                    SettingDefinition.of(API_KEY_KEY, null, "API token with write rights on that CKAN")),
+            CkanHttpSettings.definitions(HTTP_PREFIX, "the target CKAN").stream()).toList();
 
     private final CkanApi api;
 
@@ -87,12 +92,7 @@ public final class CkanCatalog implements Catalog {
         String token = settings.get(API_KEY_KEY).filter(value -> !value.isBlank())
                 .orElseThrow(() -> new IllegalArgumentException(API_KEY_KEY + " must be set to an API token when "
                         + CATALOG_TYPE_KEY + " is " + CATALOG_TYPE));
-        HttpTransport transport = HttpTransport.builder()
-                .connectTimeout(seconds(settings, CONNECT_TIMEOUT_KEY, 10))
-                .readTimeout(seconds(settings, READ_TIMEOUT_KEY, 60))
-                .callTimeout(seconds(settings, CALL_TIMEOUT_KEY, 300))
-                .build();
-        return new CkanCatalog(url, token, transport);
+        return new CkanCatalog(url, token, CkanHttpSettings.transport(settings, HTTP_PREFIX));
     }
 
     /** @return the target CKAN's URL, without trailing {@code /} */
@@ -174,21 +174,5 @@ public final class CkanCatalog implements Catalog {
         } catch (CkanRemoteException e) {
             throw new CatalogException(action + " of " + what + " failed: " + e.getMessage(), e);
         }
-    }
-
-    private static Duration seconds(Settings settings, String key, long defaultSeconds) {
-        String value = settings.get(key).orElse("").trim();
-        if (value.isEmpty()) {
-            return Duration.ofSeconds(defaultSeconds);
-        }
-        try {
-            long parsed = Long.parseLong(value);
-            if (parsed > 0) {
-                return Duration.ofSeconds(parsed);
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(key + " must be a positive number of seconds, not '" + value + "'");
     }
 }

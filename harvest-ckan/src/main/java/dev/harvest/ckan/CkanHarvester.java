@@ -15,6 +15,7 @@ import dev.harvest.api.HarvesterInfo;
 import dev.harvest.api.ImportContext;
 import dev.harvest.api.ImportOutcome;
 import dev.harvest.api.NewHarvestObject;
+import dev.harvest.api.SettingDefinition;
 import dev.harvest.api.Settings;
 import dev.harvest.api.ValidationContext;
 import dev.harvest.api.catalog.Catalog;
@@ -89,8 +90,20 @@ public final class CkanHarvester implements Harvester {
     /** Site setting: space-separated fields that updates keep from the local dataset. */
     public static final String NOT_OVERWRITE_FIELDS_SETTING = "ckan.harvest.not_overwrite_fields";
 
-    /** Site setting: how a clashing new dataset name gets a suffix. */
+    /** Site setting: how a clashing new dataset name gets a suffix (declared by the engine, shared by harvesters). */
     public static final String NAME_APPEND_SETTING = "ckanext.harvest.default_dataset_name_append";
+
+    /** Prefix of the HTTP settings towards remote CKANs: timeouts in seconds and the response cap in MiB. */
+    public static final String HTTP_PREFIX = "harvest.ckan.";
+
+    /** The site settings this harvester reads. */
+    public static final List<SettingDefinition> SETTINGS = java.util.stream.Stream.concat(
+            java.util.stream.Stream.of(
+                    SettingDefinition.of(USER_NAME_SETTING, null,
+                            "Harvest user recorded on read_only datasets of sources without a user (else harvest)"),
+                    SettingDefinition.of(NOT_OVERWRITE_FIELDS_SETTING, "",
+                            "Space-separated dataset fields that a CKAN harvest update keeps from the local dataset")),
+            CkanHttpSettings.definitions(HTTP_PREFIX, "remote CKANs").stream()).toList();
 
     /** Rows asked per {@code package_search} page: CKAN's default {@code ckan.search.rows_max}. */
     static final int PAGE_ROWS = 1000;
@@ -136,23 +149,43 @@ public final class CkanHarvester implements Harvester {
     /** One lookup of a local group by remote id, then name, within one job. */
     private record GroupKey(String jobId, GroupKind kind, String id, String name) {}
 
-    private final HttpTransport transport;
+    private final boolean transportGiven;
+    private volatile HttpTransport transport;
     private final BoundedCache<SetupKey, SourceSetup> setups = new BoundedCache<>(SETUP_CACHE_SIZE);
     private final BoundedCache<GroupKey, Optional<GroupRef>> groupLookups = new BoundedCache<>(GROUP_CACHE_SIZE);
 
-    /** A harvester with the default HTTP settings (used by {@link java.util.ServiceLoader}). */
+    /**
+     * A harvester with the default HTTP settings until {@link #start(Settings)} applies the site's
+     * {@value #HTTP_PREFIX}* settings (used by {@link java.util.ServiceLoader}).
+     */
     public CkanHarvester() {
-        this(HttpTransport.createDefault());
+        this.transport = HttpTransport.createDefault();
+        this.transportGiven = false;
     }
 
-    /** @param transport the HTTP transport to reach remote CKANs with */
+    /** @param transport the HTTP transport to reach remote CKANs with, kept whatever the site settings say */
     public CkanHarvester(HttpTransport transport) {
         this.transport = Objects.requireNonNull(transport, "transport");
+        this.transportGiven = true;
     }
 
     @Override
     public HarvesterInfo info() {
         return INFO;
+    }
+
+    @Override
+    public List<SettingDefinition> settings() {
+        return SETTINGS;
+    }
+
+    /** Applies the site's {@value #HTTP_PREFIX}* timeouts and response cap, unless a transport was given. */
+    @Override
+    public void start(Settings settings) {
+        if (!transportGiven) {
+            transport = CkanHttpSettings.transport(settings, HTTP_PREFIX);
+            setups.clear();
+        }
     }
 
     @Override

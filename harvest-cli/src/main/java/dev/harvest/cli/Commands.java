@@ -9,6 +9,7 @@ import dev.harvest.core.HarvestException;
 import dev.harvest.core.JobReport;
 import dev.harvest.core.SourceRequest;
 import dev.harvest.core.config.HarvestConfig;
+import dev.harvest.core.config.SettingDeclarations;
 import dev.harvest.core.db.HarvestDatabase;
 import dev.harvest.core.engine.ConsumerRunner;
 import dev.harvest.core.engine.Engine;
@@ -71,25 +72,21 @@ final class Commands {
             return new URLClassLoader(jars.toArray(URL[]::new), HarvesterCommand.class.getClassLoader());
         }
 
-        /** The configuration file's settings, or the embedded default without one. */
-        static HarvestConfig config(Path file, ClassLoader classLoader) {
+        /** The configuration file's settings, or the embedded default without one; the engine checks them. */
+        static HarvestConfig config(Path file) {
             if (file == null) {
                 return HarvestConfig.embedded(Path.of("harvest-data"));
             }
             if (!Files.isRegularFile(file)) {
                 throw new HarvestException("Configuration file " + file + " does not exist");
             }
-            Set<String> pluginKeys = new java.util.TreeSet<>(Harvest.pluginSettingKeys(classLoader));
-            pluginKeys.addAll(CatalogSelection.SETTING_KEYS);
-            return HarvestConfig.load(file, pluginKeys);
+            return HarvestConfig.load(file);
         }
 
         Harvest openHarvest() {
             ClassLoader classLoader = pluginClassLoader(parent.pluginsDir);
-            HarvestConfig config = config(parent.config, classLoader);
-            Harvest.Builder builder = Harvest.builder(config).classLoader(classLoader);
-            CatalogSelection.apply(config, builder);
-            return builder.build();
+            HarvestConfig config = config(parent.config);
+            return Harvest.builder(config).classLoader(classLoader).build();
         }
 
         @Override
@@ -156,8 +153,8 @@ final class Commands {
 
         @Override
         public Integer call() {
-            HarvestConfig config = HarvestCommand.config(parent.config,
-                    HarvestCommand.pluginClassLoader(parent.pluginsDir));
+            HarvestConfig config = HarvestCommand.config(parent.config)
+                    .validated(Harvest.declaredSettings(HarvestCommand.pluginClassLoader(parent.pluginsDir)));
             HarvestDatabase.initialise(config);
             spec.commandLine().getOut().println("DB tables created");
             return 0;
@@ -476,6 +473,34 @@ final class Commands {
             for (Harvester harvester : harvest.harvesters().all()) {
                 out().println(harvester.info().name() + "\t" + harvester.info().title() + "\t"
                         + harvester.info().description());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "config", description = {
+        "config --list: prints every setting the engine and the installed plugins read, with its default and owner.",
+        "Opens no database and no queue."})
+    static final class ConfigCommand implements Callable<Integer> {
+        @ParentCommand
+        HarvesterCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--list", required = true, description = "List every setting.")
+        boolean list;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            SettingDeclarations declared =
+                    Harvest.declaredSettings(HarvestCommand.pluginClassLoader(parent.pluginsDir));
+            for (SettingDeclarations.Declared setting : declared.all()) {
+                String defaultValue = setting.defaultValue() == null ? "(none)"
+                        : setting.defaultValue().isEmpty() ? "(empty)" : setting.defaultValue();
+                out.println(setting.definition().key() + " = " + defaultValue);
+                out.println("\t" + String.join(", ", setting.owners()) + ": " + setting.definition().description());
             }
             return 0;
         }

@@ -39,6 +39,7 @@ import picocli.CommandLine.ScopeType;
             Commands.PurgeQueues.class,
             Commands.CleanHarvestLog.class,
             Commands.HarvestersInfo.class,
+            Commands.ConfigCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class HarvesterCommand implements Runnable {

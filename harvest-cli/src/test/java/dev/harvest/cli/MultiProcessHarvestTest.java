@@ -136,7 +136,7 @@ class MultiProcessHarvestTest {
         try (var writer = Files.newBufferedWriter(config)) {
             properties.store(writer, "multi-process harvest test");
         }
-        harvest = Harvest.builder(HarvestConfig.load(config, Harvest.pluginSettingKeys(getClass().getClassLoader())))
+        harvest = Harvest.builder(HarvestConfig.load(config))
                 .discoverHarvesters(false)
                 .harvester(new ScriptedHarvester())
                 .build();

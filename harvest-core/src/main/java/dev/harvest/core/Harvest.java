@@ -11,13 +11,17 @@ import dev.harvest.api.queue.HarvestQueue;
 import dev.harvest.api.queue.HarvestQueueProvider;
 import dev.harvest.api.queue.QueueException;
 import dev.harvest.api.queue.QueueName;
+import dev.harvest.api.catalog.CatalogException;
+import dev.harvest.api.catalog.CatalogProvider;
 import dev.harvest.core.catalog.EmbeddedCatalog;
+import dev.harvest.core.catalog.EmbeddedCatalogProvider;
+import dev.harvest.core.catalog.EngineCatalogContext;
+import dev.harvest.core.config.SettingDeclarations;
 import dev.harvest.core.config.ConfigException;
 import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.db.HarvestDatabase;
 import dev.harvest.core.engine.Engine;
 import dev.harvest.core.engine.HarvesterRegistry;
-import dev.harvest.core.store.CatalogStore;
 import dev.harvest.core.store.Entities;
 import dev.harvest.core.store.HarvestQueries;
 import dev.harvest.core.store.JobStatus;
@@ -55,17 +59,19 @@ public final class Harvest implements AutoCloseable {
     private final Stores stores;
     private final HarvesterRegistry harvesters;
     private final Catalog catalog;
+    private final boolean ownsCatalog;
     private final QueueHolder queue;
     private final Engine engine;
     private Runnable databaseLog = () -> {};
 
     private Harvest(HarvestConfig config, HarvestDatabase database, Stores stores, HarvesterRegistry harvesters,
-            Catalog catalog, QueueHolder queue, Clock clock) {
+            Catalog catalog, boolean ownsCatalog, QueueHolder queue, Clock clock) {
         this.config = config;
         this.database = database;
         this.stores = stores;
         this.harvesters = harvesters;
         this.catalog = catalog;
+        this.ownsCatalog = ownsCatalog;
         this.queue = queue;
         // the embedded catalog writes through the harvest transaction: a dataset and its object commit together
         this.engine = new Engine(config, stores, harvesters, catalog, catalog instanceof EmbeddedCatalog, queue::get,
@@ -81,17 +87,14 @@ public final class Harvest implements AutoCloseable {
     }
 
     /**
-     * The configuration keys of every queue backend on the class path, so a configuration file can be checked.
+     * Every setting the engine and the plugins on a class path declare, without opening anything: what
+     * {@code harvester config --list} prints.
      *
-     * @param classLoader where to look for providers
-     * @return the keys
+     * @param classLoader where to look for plugins
+     * @return the declared settings with their owners
      */
-    public static Set<String> pluginSettingKeys(ClassLoader classLoader) {
-        Set<String> keys = new java.util.TreeSet<>();
-        for (HarvestQueueProvider provider : ServiceLoader.load(HarvestQueueProvider.class, classLoader)) {
-            keys.addAll(provider.settingKeys());
-        }
-        return keys;
+    public static SettingDeclarations declaredSettings(ClassLoader classLoader) {
+        return Plugins.discover(classLoader, true).settings();
     }
 
     /** @return the site configuration */
@@ -446,36 +449,39 @@ public final class Harvest implements AutoCloseable {
         databaseLog.run();
         engine.close();
         queue.close();
+        harvesters.closeAll();
+        if (ownsCatalog) {
+            closeQuietly(catalog);
+        }
         database.close();
+    }
+
+    private static void closeQuietly(Catalog catalog) {
+        try {
+            catalog.close();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(Harvest.class).warn("Closing the catalog failed: {}", e.toString());
+        }
     }
 
     /** Opens the configured queue backend only when a command needs it. */
     private static final class QueueHolder {
         private final HarvestConfig config;
-        private final ClassLoader classLoader;
+        private final Plugins plugins;
         private HarvestQueue queue;
 
-        QueueHolder(HarvestConfig config, ClassLoader classLoader, HarvestQueue given) {
+        QueueHolder(HarvestConfig config, Plugins plugins, HarvestQueue given) {
             this.config = config;
-            this.classLoader = classLoader;
+            this.plugins = plugins;
             this.queue = given;
         }
 
         synchronized HarvestQueue get() {
             if (queue == null) {
                 String type = config.queueType();
-                HarvestQueueProvider provider = null;
-                List<String> available = new ArrayList<>();
-                for (HarvestQueueProvider candidate : ServiceLoader.load(HarvestQueueProvider.class, classLoader)) {
-                    available.add(candidate.type());
-                    if (candidate.type().equals(type) || candidate.aliases().contains(type)) {
-                        provider = candidate;
-                    }
-                }
-                if (provider == null) {
-                    throw new HarvestException("No queue backend for ckan.harvest.mq.type=" + type
-                            + " on the class path (available: " + available + ")");
-                }
+                HarvestQueueProvider provider = plugins.queue(type).orElseThrow(() -> new HarvestException(
+                        "No queue backend for ckan.harvest.mq.type=" + type + " on the class path (available: "
+                                + plugins.queueTypes() + ")"));
                 try {
                     queue = provider.open(config);
                 } catch (QueueException e) {
@@ -550,27 +556,41 @@ public final class Harvest implements AutoCloseable {
          * @throws IllegalStateException if two harvesters share a name
          */
         public Harvest build() {
-            HarvestDatabase database = HarvestDatabase.open(config, Entities.ALL);
+            Plugins plugins = Plugins.discover(classLoader, discover).withHarvesters(harvesters);
+            HarvestConfig checked = config.validated(plugins.settings());
+            if (queue == null && plugins.queue(checked.queueType()).isEmpty()) {
+                throw new ConfigException("ckan.harvest.mq.type: no queue backend of type '" + checked.queueType()
+                        + "' on the class path (available: " + String.join(", ", plugins.queueTypes()) + ")");
+            }
+            String catalogType = checked.get("harvest.catalog.type", EmbeddedCatalogProvider.TYPE);
+            CatalogProvider catalogProvider = null;
+            if (catalog == null) {
+                catalogProvider = plugins.catalog(catalogType).orElseThrow(() -> new ConfigException(
+                        "harvest.catalog.type: no catalog of type '" + catalogType + "' on the class path (available: "
+                                + String.join(", ", plugins.catalogTypes()) + ")"));
+            }
+            HarvesterRegistry registry = new HarvesterRegistry();
+            plugins.harvesters().forEach(registry::register);
+            HarvestDatabase database = HarvestDatabase.open(checked, Entities.ALL);
+            Catalog chosen = catalog;
             try {
-                Stores stores = Stores.of(database, clock);
-                HarvesterRegistry registry = new HarvesterRegistry();
-                if (discover) {
-                    registry.discover(classLoader);
-                }
-                harvesters.forEach(registry::register);
-                Catalog chosen = catalog;
                 if (chosen == null) {
-                    if (!"embedded".equals(config.get("harvest.catalog.type", "embedded"))) {
-                        throw new ConfigException("harvest.catalog.type=" + config.get("harvest.catalog.type", "")
-                                + " needs that catalog to be given to the builder (the CLI does this for ckan)");
+                    try {
+                        chosen = catalogProvider.open(new EngineCatalogContext(checked, clock, database));
+                    } catch (CatalogException e) {
+                        throw new ConfigException("Cannot open the " + catalogType + " catalog: " + e.getMessage());
                     }
-                    chosen = new EmbeddedCatalog(new CatalogStore(database, clock));
                 }
-                Harvest harvest = new Harvest(config, database, stores, registry, chosen,
-                        new QueueHolder(config, classLoader, queue), clock);
+                registry.startAll(checked);
+                Harvest harvest = new Harvest(checked, database, Stores.of(database, clock), registry, chosen,
+                        catalog == null, new QueueHolder(checked, plugins, queue), clock);
                 harvest.installDatabaseLog();
                 return harvest;
             } catch (RuntimeException e) {
+                registry.closeAll();
+                if (catalog == null && chosen != null) {
+                    closeQuietly(chosen);
+                }
                 database.close();
                 throw e;
             }

@@ -78,4 +78,13 @@ public interface Catalog {
      * @throws CatalogException if it is invalid or its name is taken
      */
     CatalogGroup createGroup(GroupKind kind, CatalogGroup group) throws CatalogException;
+
+    /**
+     * Releases what the catalog holds (HTTP clients, connections). The engine calls it once when it shuts down, for
+     * a catalog that a {@link CatalogProvider} opened; a catalog handed to the engine's builder stays its owner's to
+     * close. It must not throw.
+     *
+     * <p>The default does nothing.
+     */
+    default void close() {}
 }

@@ -1,6 +1,8 @@
 package dev.harvest.api.queue;
 
+import dev.harvest.api.SettingDefinition;
 import dev.harvest.api.Settings;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -18,11 +20,12 @@ public interface HarvestQueueProvider {
     }
 
     /**
-     * The configuration keys this backend reads, so that the engine can reject unknown keys.
+     * The site settings this backend reads, so that the engine accepts them in the configuration file, rejects
+     * unknown keys and lists them with {@code harvester config --list}.
      *
-     * @return keys such as {@code ckan.harvest.mq.hostname}
+     * @return settings such as {@code ckan.harvest.mq.hostname}, with defaults and one-line descriptions
      */
-    Set<String> settingKeys();
+    List<SettingDefinition> settings();
 
     /**
      * Opens a connection, namespaced by {@link Settings#siteId()}.

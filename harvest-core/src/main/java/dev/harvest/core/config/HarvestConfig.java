@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,49 +28,12 @@ import java.util.TreeSet;
  */
 public final class HarvestConfig implements Settings {
 
-    /** Keys the engine itself reads, with their defaults ({@code null}: no default). */
-    private static final Map<String, String> ENGINE_KEYS = new LinkedHashMap<>();
-
-    static {
-        ENGINE_KEYS.put("ckan.site_id", "default");
-        ENGINE_KEYS.put("ckan.site_url", null);
-        ENGINE_KEYS.put("ckan.site_title", "CKAN");
-        ENGINE_KEYS.put("ckan.harvest.mq.type", null);
-        ENGINE_KEYS.put("ckan.harvest.timeout", null);
-        ENGINE_KEYS.put("ckan.harvest.status_mail.errored", "false");
-        ENGINE_KEYS.put("ckan.harvest.status_mail.all", "false");
-        ENGINE_KEYS.put("ckan.harvest.log_scope", "-1");
-        ENGINE_KEYS.put("ckan.harvest.log_level", "debug");
-        ENGINE_KEYS.put("ckan.harvest.log_timeframe", "30");
-        ENGINE_KEYS.put("ckan.harvest.harvest_source_limit", "100");
-        ENGINE_KEYS.put("ckan.harvest.not_overwrite_fields", "");
-        ENGINE_KEYS.put("ckanext.harvest.default_dataset_name_append", "number-sequence");
-        ENGINE_KEYS.put("ckanext.harvest.user_name", null);
-        ENGINE_KEYS.put("sqlalchemy.url", null);
-        ENGINE_KEYS.put("harvest.db.url", null);
-        ENGINE_KEYS.put("harvest.db.user", null);
-        ENGINE_KEYS.put("harvest.db.password", null);
-        ENGINE_KEYS.put("harvest.db.pool_size", "10");
-        ENGINE_KEYS.put("harvest.data_dir", "harvest-data");
-        ENGINE_KEYS.put("harvest.retry_limit", "5");
-        ENGINE_KEYS.put("harvest.object_lease_seconds", "600");
-        ENGINE_KEYS.put("harvest.gather_lease_seconds", "600");
-        ENGINE_KEYS.put("harvest.gather_batch_size", "500");
-        ENGINE_KEYS.put("harvest.object_batch_size", "50");
-        ENGINE_KEYS.put("harvest.fetch_parallelism", "4");
-        ENGINE_KEYS.put("harvest.deletion_guard.max_share", "0.5");
-        ENGINE_KEYS.put("harvest.consumer.threads", "4");
-        ENGINE_KEYS.put("harvest.catalog.type", "embedded");
-    }
-
-    private static final Set<String> KNOWN_MQ_TYPES = Set.of("memory", "redis", "amqp", "ampq");
-
     private final Map<String, String> values;
-    private final Set<String> pluginKeys;
+    private final SettingDeclarations declarations;
 
-    private HarvestConfig(Map<String, String> values, Set<String> pluginKeys) {
+    private HarvestConfig(Map<String, String> values, SettingDeclarations declarations) {
         this.values = values;
-        this.pluginKeys = pluginKeys;
+        this.declarations = declarations;
     }
 
     /**
@@ -84,35 +46,31 @@ public final class HarvestConfig implements Settings {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("harvest.data_dir", dataDir.toString());
         values.put("ckan.harvest.mq.type", "memory");
-        return new HarvestConfig(values, Set.of());
+        return new HarvestConfig(values, SettingDeclarations.engine());
     }
 
     /**
-     * A configuration from key/value pairs, validated against the engine's keys and those the plugins declare.
+     * A configuration from key/value pairs, not yet checked: the engine's builder checks it against the settings that
+     * the engine and the loaded plugins declare ({@link #validated(SettingDeclarations)}).
      *
      * @param properties the keys and values
-     * @param pluginKeys keys that queue backends and other plugins read (see
-     *     {@link dev.harvest.api.queue.HarvestQueueProvider#settingKeys()})
      * @return the configuration
-     * @throws ConfigException naming every unknown key and bad value
      */
-    public static HarvestConfig of(Map<String, String> properties, Collection<String> pluginKeys) {
+    public static HarvestConfig of(Map<String, String> properties) {
         Map<String, String> values = new LinkedHashMap<>();
         properties.forEach((key, value) -> values.put(key.strip(), value == null ? "" : value.strip()));
-        HarvestConfig config = new HarvestConfig(values, Set.copyOf(pluginKeys));
-        config.validate();
-        return config;
+        return new HarvestConfig(values, SettingDeclarations.engine());
     }
 
     /**
-     * Reads a properties file ({@code key = value} lines, {@code #} comments).
+     * Reads a properties file ({@code key = value} lines, {@code #} comments), not yet checked (see
+     * {@link #of(Map)}).
      *
      * @param file the file given with {@code --config}
-     * @param pluginKeys keys that plugins declare
      * @return the configuration
-     * @throws ConfigException if the file cannot be read or holds unknown keys or bad values
+     * @throws ConfigException if the file cannot be read
      */
-    public static HarvestConfig load(Path file, Collection<String> pluginKeys) {
+    public static HarvestConfig load(Path file) {
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(reader);
@@ -123,25 +81,39 @@ public final class HarvestConfig implements Settings {
         for (String name : properties.stringPropertyNames()) {
             map.put(name, properties.getProperty(name));
         }
-        return of(map, pluginKeys);
+        return of(map);
+    }
+
+    /**
+     * Checks every key against the declared settings and the engine's values, and applies the declared defaults.
+     *
+     * @param declared what the engine and the loaded plugins declare
+     * @return the checked configuration
+     * @throws ConfigException naming every unknown key (with the plugins loaded) and every bad value at once
+     */
+    public HarvestConfig validated(SettingDeclarations declared) {
+        HarvestConfig checked = new HarvestConfig(values, declared);
+        checked.validate();
+        return checked;
+    }
+
+    /** @return the declarations this configuration was checked against (the engine's alone before the check) */
+    public SettingDeclarations declarations() {
+        return declarations;
     }
 
     private void validate() {
         List<String> problems = new ArrayList<>();
         Set<String> unknown = new TreeSet<>();
         for (String key : values.keySet()) {
-            if (!ENGINE_KEYS.containsKey(key) && !pluginKeys.contains(key)) {
+            if (!declarations.isDeclared(key)) {
                 unknown.add(key);
             }
         }
         if (!unknown.isEmpty()) {
-            problems.add("unknown configuration key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown));
+            problems.add("unknown configuration key" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                    + " (declared by none of " + String.join(", ", declarations.owners()) + ")");
         }
-        get("ckan.harvest.mq.type").ifPresent(type -> {
-            if (!KNOWN_MQ_TYPES.contains(type)) {
-                problems.add("ckan.harvest.mq.type: not a valid queue type " + type + " (use memory, redis or amqp)");
-            }
-        });
         checkInteger(problems, "ckan.harvest.timeout", 1);
         checkInteger(problems, "ckan.harvest.log_timeframe", 0);
         checkInteger(problems, "ckan.harvest.harvest_source_limit", 1);
@@ -187,11 +159,6 @@ public final class HarvestConfig implements Settings {
                 problems.add("harvest.deletion_guard.max_share: must be a number from 0 to 1, not '" + value + "'");
             }
         });
-        get("harvest.catalog.type").ifPresent(value -> {
-            if (!value.equals("embedded") && !value.equals("ckan")) {
-                problems.add("harvest.catalog.type: must be embedded or ckan, not '" + value + "'");
-            }
-        });
         get("sqlalchemy.url").ifPresent(url -> {
             if (get("harvest.db.url").isEmpty()) {
                 try {
@@ -230,7 +197,7 @@ public final class HarvestConfig implements Settings {
         if (value != null && !value.isEmpty()) {
             return Optional.of(value);
         }
-        return Optional.ofNullable(ENGINE_KEYS.get(key));
+        return declarations.defaultValue(key);
     }
 
     /**

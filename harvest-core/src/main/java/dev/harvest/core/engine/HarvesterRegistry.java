@@ -1,6 +1,9 @@
 package dev.harvest.core.engine;
 
 import dev.harvest.api.Harvester;
+import dev.harvest.api.Settings;
+import dev.harvest.core.HarvestException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +22,8 @@ public final class HarvesterRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(HarvesterRegistry.class);
 
     private final Map<String, Harvester> byName = new LinkedHashMap<>();
+    private final List<Harvester> started = new ArrayList<>();
+    private boolean closed;
 
     /**
      * Registers every harvester that {@link ServiceLoader} finds through the class loader.
@@ -71,5 +76,43 @@ public final class HarvesterRegistry {
     /** @return the registered names, for messages */
     public synchronized List<String> names() {
         return List.copyOf(byName.keySet());
+    }
+
+    /**
+     * Calls {@link Harvester#start(Settings)} on every registered harvester, once.
+     *
+     * @param settings the checked site settings
+     * @throws HarvestException naming the harvester whose start failed; those already started are then closed
+     */
+    public synchronized void startAll(Settings settings) {
+        for (Harvester harvester : byName.values()) {
+            if (started.contains(harvester)) {
+                continue;
+            }
+            try {
+                harvester.start(settings);
+                started.add(harvester);
+            } catch (Exception e) {
+                closeAll();
+                throw new HarvestException("Harvester " + harvester.info().name() + " cannot start: "
+                        + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
+        }
+    }
+
+    /** Calls {@link Harvester#close()} on every registered harvester, once; a failing close is logged. */
+    public synchronized void closeAll() {
+        if (closed) {
+            return;
+        }
+        for (Harvester harvester : byName.values()) {
+            try {
+                harvester.close();
+            } catch (RuntimeException e) {
+                LOG.warn("Closing harvester {} failed: {}", harvester.info().name(), e.toString());
+            }
+        }
+        started.clear();
+        closed = true;
     }
 }

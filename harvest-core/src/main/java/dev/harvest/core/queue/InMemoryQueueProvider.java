@@ -1,9 +1,10 @@
 package dev.harvest.core.queue;
 
+import dev.harvest.api.SettingDefinition;
 import dev.harvest.api.Settings;
 import dev.harvest.api.queue.HarvestQueue;
 import dev.harvest.api.queue.HarvestQueueProvider;
-import java.util.Set;
+import java.util.List;
 
 /**
  * The {@code memory} queue backend: an {@link InMemoryHarvestQueue} per {@link #open(Settings)}, for the embedded
@@ -20,8 +21,8 @@ public final class InMemoryQueueProvider implements HarvestQueueProvider {
     }
 
     @Override
-    public Set<String> settingKeys() {
-        return Set.of();
+    public List<SettingDefinition> settings() {
+        return List.of();
     }
 
     @Override

@@ -1,15 +1,21 @@
 package dev.harvest.core.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.harvest.api.SettingDefinition;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class HarvestConfigTest {
+
+    private static HarvestConfig checked(Map<String, String> values) {
+        return HarvestConfig.of(values).validated(SettingDeclarations.engine());
+    }
 
     @Test
     void withoutAFileTheEmbeddedDefaultUsesH2InTheDataFolderAndTheInProcessQueue() {
@@ -22,8 +28,8 @@ class HarvestConfigTest {
 
     @Test
     void aCkanSqlalchemyUrlBecomesAJdbcUrlWithItsCredentials() {
-        HarvestConfig config = HarvestConfig.of(
-                Map.of("sqlalchemy.url", "postgresql://ckan_default:s%40cret@db.example.org:5433/ckan_harvest"), List.of());
+        HarvestConfig config = checked(
+                Map.of("sqlalchemy.url", "postgresql://ckan_default:s%40cret@db.example.org:5433/ckan_harvest"));
         assertEquals("jdbc:postgresql://db.example.org:5433/ckan_harvest", config.jdbcUrl());
         assertEquals("ckan_default", config.dbUser());
         assertEquals("s@cret", config.dbPassword());
@@ -31,34 +37,48 @@ class HarvestConfigTest {
     }
 
     @Test
-    void unknownKeysAreRejectedByName() {
-        ConfigException e = assertThrows(ConfigException.class,
-                () -> HarvestConfig.of(Map.of("ckan.harvest.mq.hostnme", "x", "ckan.site_id", "a"), List.of()));
-        assertEquals("Invalid configuration: unknown configuration key ckan.harvest.mq.hostnme", e.getMessage());
+    void unknownKeysAreRejectedByNameWithTheOwnersThatWereAsked() {
+        SettingDeclarations declared = SettingDeclarations.engine().add("queue redis", List.of());
+        ConfigException e = assertThrows(ConfigException.class, () -> HarvestConfig.of(
+                Map.of("ckan.harvest.mq.hostnme", "x", "ckan.site_id", "a")).validated(declared));
+        assertEquals("Invalid configuration: unknown configuration key ckan.harvest.mq.hostnme"
+                + " (declared by none of harvest-core, queue redis)", e.getMessage());
     }
 
     @Test
-    void keysDeclaredByPluginsAreAccepted() {
-        HarvestConfig config = HarvestConfig.of(Map.of("ckan.harvest.mq.hostname", "redis.local"),
-                List.of("ckan.harvest.mq.hostname"));
-        assertEquals("redis.local", config.get("ckan.harvest.mq.hostname").orElseThrow());
+    void keysDeclaredByPluginsAreAcceptedAndTheirDefaultsApply() {
+        SettingDeclarations declared = SettingDeclarations.engine().add("harvester myplugin", List.of(
+                SettingDefinition.of("myplugin.page_size", "100", "Rows per page"),
+                SettingDefinition.of("myplugin.token", null, "API token")));
+        HarvestConfig config = HarvestConfig.of(Map.of("myplugin.token", "t0k")).validated(declared);
+        assertEquals("t0k", config.get("myplugin.token").orElseThrow());
+        assertEquals("100", config.get("myplugin.page_size").orElseThrow());
+    }
+
+    @Test
+    void aKeySharedByTwoPluginsWithDifferentDefaultsHasNoDefault() {
+        SettingDeclarations declared = SettingDeclarations.engine()
+                .add("queue a", List.of(SettingDefinition.of("shared.port", "1", "port")))
+                .add("queue b", List.of(SettingDefinition.of("shared.port", "2", "port")));
+        HarvestConfig config = HarvestConfig.of(Map.of()).validated(declared);
+        assertFalse(config.get("shared.port").isPresent());
+        assertEquals(List.of("queue a", "queue b"), declared.all().stream()
+                .filter(d -> d.definition().key().equals("shared.port")).findFirst().orElseThrow().owners());
     }
 
     @Test
     void badValuesAreRejectedNamingKeyAndValue() {
-        ConfigException e = assertThrows(ConfigException.class, () -> HarvestConfig.of(Map.of(
+        ConfigException e = assertThrows(ConfigException.class, () -> checked(Map.of(
                 "ckan.harvest.timeout", "soon",
-                "ckan.harvest.mq.type", "kafka",
                 "ckan.harvest.log_scope", "9",
-                "sqlalchemy.url", "mysql://x@y/z"), List.of()));
+                "sqlalchemy.url", "mysql://x@y/z")));
         assertTrue(e.getMessage().contains("ckan.harvest.timeout: must be an integer, not 'soon'"), e.getMessage());
-        assertTrue(e.getMessage().contains("ckan.harvest.mq.type: not a valid queue type kafka"), e.getMessage());
         assertTrue(e.getMessage().contains("ckan.harvest.log_scope: must be -1 (off) or 0 to 7, not '9'"), e.getMessage());
         assertTrue(e.getMessage().contains("sqlalchemy.url: expected postgresql://"), e.getMessage());
     }
 
     @Test
     void theLegacyAmpqSpellingSelectsAmqp() {
-        assertEquals("amqp", HarvestConfig.of(Map.of("ckan.harvest.mq.type", "ampq"), List.of()).queueType());
+        assertEquals("amqp", checked(Map.of("ckan.harvest.mq.type", "ampq")).queueType());
     }
 }

@@ -5,9 +5,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -30,17 +28,12 @@ public final class TestDatabases {
      * @param extra more configuration keys
      * @return a configuration pointing at a new, empty database or schema
      */
-    public static HarvestConfig config(Kind kind, Map<String, String> extra) {
-        return config(kind, extra, List.of());
-    }
-
     /**
      * @param kind which database
-     * @param extra more configuration keys
-     * @param pluginKeys keys plugins declare
+     * @param extra more configuration keys (the engine's builder checks them against what is declared)
      * @return a configuration pointing at a new, empty database or schema
      */
-    public static HarvestConfig config(Kind kind, Map<String, String> extra, Collection<String> pluginKeys) {
+    public static HarvestConfig config(Kind kind, Map<String, String> extra) {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("ckan.harvest.mq.type", "memory");
         if (kind == Kind.H2) {
@@ -53,7 +46,7 @@ public final class TestDatabases {
             values.put("harvest.db.password", ExternalServices.postgresPassword());
         }
         values.putAll(extra);
-        return HarvestConfig.of(values, pluginKeys);
+        return HarvestConfig.of(values);
     }
 
     /** @return the name of a new, empty PostgreSQL schema */

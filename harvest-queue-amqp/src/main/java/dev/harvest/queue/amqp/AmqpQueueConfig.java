@@ -1,5 +1,6 @@
 package dev.harvest.queue.amqp;
 
+import dev.harvest.api.SettingDefinition;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.harvest.api.Settings;
 import dev.harvest.api.queue.QueueException;
@@ -64,10 +65,21 @@ public record AmqpQueueConfig(
     /** Connect and handshake timeout in milliseconds; default {@code 10000}. */
     public static final String CONNECTION_TIMEOUT_MS = "harvest.mq.amqp.connection_timeout_ms";
 
-    /** Every key this backend reads. */
-    public static final Set<String> KEYS = Set.of(
-            HOSTNAME, PORT, USER_ID, PASSWORD, VIRTUAL_HOST,
-            PREFETCH, HEARTBEAT_SECONDS, CONFIRM_TIMEOUT_MS, RECOVERY_INTERVAL_MS, CONNECTION_TIMEOUT_MS);
+    /**
+     * Every setting this backend reads. The connection keys are shared with the Redis backend, whose defaults differ,
+     * so their defaults are stated in the descriptions.
+     */
+    public static final List<SettingDefinition> SETTINGS = List.of(
+            SettingDefinition.of(HOSTNAME, null, "RabbitMQ host (localhost for amqp)"),
+            SettingDefinition.of(PORT, null, "RabbitMQ port (5672 for amqp)"),
+            SettingDefinition.of(USER_ID, null, "RabbitMQ user (guest for amqp)"),
+            SettingDefinition.of(PASSWORD, null, "RabbitMQ password (guest for amqp)"),
+            SettingDefinition.of(VIRTUAL_HOST, null, "RabbitMQ virtual host (/ for amqp)"),
+            SettingDefinition.of(PREFETCH, "1", "Messages one RabbitMQ consumer may hold unacknowledged (basic.qos)"),
+            SettingDefinition.of(HEARTBEAT_SECONDS, "30", "RabbitMQ heartbeat interval in seconds; 0 disables them"),
+            SettingDefinition.of(CONFIRM_TIMEOUT_MS, "30000", "RabbitMQ publisher-confirm timeout in milliseconds"),
+            SettingDefinition.of(RECOVERY_INTERVAL_MS, "5000", "Pause between RabbitMQ reconnection attempts in ms"),
+            SettingDefinition.of(CONNECTION_TIMEOUT_MS, "10000", "RabbitMQ connect and handshake timeout in ms"));
 
     /** The exchange of ckanext-harvest, of type {@code direct} and durable. */
     public static final String EXCHANGE = "ckan.harvest";

@@ -1,9 +1,11 @@
 package dev.harvest.queue.amqp;
 
+import dev.harvest.api.SettingDefinition;
 import dev.harvest.api.Settings;
 import dev.harvest.api.queue.HarvestQueue;
 import dev.harvest.api.queue.HarvestQueueProvider;
 import dev.harvest.api.queue.QueueException;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -31,10 +33,9 @@ public final class AmqpQueueProvider implements HarvestQueueProvider {
         return Set.of(LEGACY_TYPE);
     }
 
-    /** @return the {@code ckan.harvest.mq.*} connection keys and the {@code harvest.mq.amqp.*} tuning keys */
     @Override
-    public Set<String> settingKeys() {
-        return AmqpQueueConfig.KEYS;
+    public List<SettingDefinition> settings() {
+        return AmqpQueueConfig.SETTINGS;
     }
 
     /**

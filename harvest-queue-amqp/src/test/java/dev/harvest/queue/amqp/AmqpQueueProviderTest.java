@@ -1,5 +1,6 @@
 package dev.harvest.queue.amqp;
 
+import dev.harvest.api.SettingDefinition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,7 +34,8 @@ class AmqpQueueProviderTest {
 
     @Test
     void itDeclaresEveryKeyItReads() {
-        Set<String> keys = new AmqpQueueProvider().settingKeys();
+        Set<String> keys = new AmqpQueueProvider().settings().stream().map(SettingDefinition::key)
+                .collect(java.util.stream.Collectors.toSet());
 
         assertTrue(keys.containsAll(Set.of("ckan.harvest.mq.hostname", "ckan.harvest.mq.port",
                 "ckan.harvest.mq.user_id", "ckan.harvest.mq.password", "ckan.harvest.mq.virtual_host",

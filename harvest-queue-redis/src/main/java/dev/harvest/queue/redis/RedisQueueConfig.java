@@ -1,11 +1,13 @@
 package dev.harvest.queue.redis;
 
+import dev.harvest.api.SettingDefinition;
 import dev.harvest.api.Settings;
 import dev.harvest.api.queue.QueueException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.List;
 import java.util.Set;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -61,9 +63,21 @@ public record RedisQueueConfig(
     /** Connect and socket timeout in milliseconds; default 5000. */
     public static final String TIMEOUT_MILLIS = "harvest.mq.redis.timeout_millis";
 
-    /** Every key this backend reads. */
-    public static final Set<String> KEYS = Set.of(HOSTNAME, PORT, PASSWORD, REDIS_DB, REDIS_URL,
-            CONSUMER_LEASE_SECONDS, MAX_CONNECTIONS, RETRY_ATTEMPTS, TIMEOUT_MILLIS);
+    /**
+     * Every setting this backend reads. The connection keys have no declared default because their absence matters:
+     * without {@link #HOSTNAME}, {@link #REDIS_URL} is used.
+     */
+    public static final List<SettingDefinition> SETTINGS = List.of(
+            SettingDefinition.of(HOSTNAME, null, "Redis host (localhost when neither it nor ckan.redis.url is set)"),
+            SettingDefinition.of(PORT, null, "Redis port (6379 for redis)"),
+            SettingDefinition.of(PASSWORD, null, "Redis password"),
+            SettingDefinition.of(REDIS_DB, null, "Redis database index (0 for redis)"),
+            SettingDefinition.of(REDIS_URL, null, "CKAN core's Redis URL, used when ckan.harvest.mq.hostname is unset"),
+            SettingDefinition.of(CONSUMER_LEASE_SECONDS, "30",
+                    "Seconds a Redis consumer lives without a heartbeat before its deliveries return to the queue"),
+            SettingDefinition.of(MAX_CONNECTIONS, "32", "Redis connection pool size; each waiting consumer holds one"),
+            SettingDefinition.of(RETRY_ATTEMPTS, "5", "Retries of a Redis command that failed on a broken connection"),
+            SettingDefinition.of(TIMEOUT_MILLIS, "5000", "Redis connect and socket timeout in milliseconds"));
 
     /**
      * Reads and checks the settings.

@@ -1,9 +1,11 @@
 package dev.harvest.queue.redis;
 
+import dev.harvest.api.SettingDefinition;
 import dev.harvest.api.Settings;
 import dev.harvest.api.queue.HarvestQueue;
 import dev.harvest.api.queue.HarvestQueueProvider;
 import dev.harvest.api.queue.QueueException;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -21,8 +23,8 @@ public final class RedisQueueProvider implements HarvestQueueProvider {
     }
 
     @Override
-    public Set<String> settingKeys() {
-        return RedisQueueConfig.KEYS;
+    public List<SettingDefinition> settings() {
+        return RedisQueueConfig.SETTINGS;
     }
 
     @Override

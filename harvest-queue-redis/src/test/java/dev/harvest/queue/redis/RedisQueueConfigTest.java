@@ -127,9 +127,10 @@ class RedisQueueConfigTest {
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no provider of type redis"));
 
-        assertTrue(provider.settingKeys().containsAll(List.of("ckan.harvest.mq.hostname", "ckan.harvest.mq.port",
+        List<String> keys = provider.settings().stream().map(dev.harvest.api.SettingDefinition::key).toList();
+        assertTrue(keys.containsAll(List.of("ckan.harvest.mq.hostname", "ckan.harvest.mq.port",
                 "ckan.harvest.mq.password", "ckan.harvest.mq.redis_db", "ckan.redis.url",
-                RedisQueueConfig.CONSUMER_LEASE_SECONDS)), "declared: " + provider.settingKeys());
+                RedisQueueConfig.CONSUMER_LEASE_SECONDS)), "declared: " + keys);
     }
 
     private static Settings settings(Map<String, String> values) {

@@ -1,0 +1,52 @@
+package dev.harvest.core.config;
+
+import dev.harvest.api.SettingDefinition;
+import java.util.List;
+
+/** The site settings the engine reads itself: ckanext-harvest's keys, the database and the engine's tuning. */
+public final class EngineSettings {
+
+    /** Who owns these settings, in {@code harvester config --list} and in error messages. */
+    public static final String OWNER = "harvest-core";
+
+    /** Every setting of the engine, in the order {@code harvester config --list} shows them. */
+    public static final List<SettingDefinition> ALL = List.of(
+            SettingDefinition.of("ckan.site_id", "default", "Namespaces the queues, as in CKAN"),
+            SettingDefinition.of("ckan.site_url", null, "This site's public URL, used in notification mails"),
+            SettingDefinition.of("ckan.site_title", "CKAN", "This site's title, used in notification mails"),
+            SettingDefinition.of("ckan.harvest.mq.type", null,
+                    "Queue backend: memory, redis or amqp (memory without a database setting, else redis)"),
+            SettingDefinition.of("ckan.harvest.timeout", null,
+                    "Minutes after which a running job is finished as timed out (none by default)"),
+            SettingDefinition.of("ckan.harvest.status_mail.errored", "false", "Mail a report of jobs with errors"),
+            SettingDefinition.of("ckan.harvest.status_mail.all", "false", "Mail a report of every finished job"),
+            SettingDefinition.of("ckan.harvest.log_scope", "-1",
+                    "Which log records go to the harvest_log table: -1 none, 0 to 7 as ckanext-harvest"),
+            SettingDefinition.of("ckan.harvest.log_level", "debug", "Lowest level written to the harvest_log table"),
+            SettingDefinition.of("ckan.harvest.log_timeframe", "30", "Days clean_harvest_log keeps"),
+            SettingDefinition.of("ckan.harvest.harvest_source_limit", "100", "Most sources the sources command lists"),
+            SettingDefinition.of("ckanext.harvest.default_dataset_name_append", "number-sequence",
+                    "How harvesters make a taken dataset name unique: number-sequence or random-hex"),
+            SettingDefinition.of("sqlalchemy.url", null,
+                    "CKAN's postgresql:// database URL, used when harvest.db.url is not set"),
+            SettingDefinition.of("harvest.db.url", null, "JDBC URL of the harvest database (H2 in harvest.data_dir if unset)"),
+            SettingDefinition.of("harvest.db.user", null, "Database user"),
+            SettingDefinition.of("harvest.db.password", null, "Database password"),
+            SettingDefinition.of("harvest.db.pool_size", "10", "Most database connections this process opens"),
+            SettingDefinition.of("harvest.data_dir", "harvest-data", "Folder of the embedded H2 database"),
+            SettingDefinition.of("harvest.retry_limit", "5", "Attempts of an object whose worker died before it errors"),
+            SettingDefinition.of("harvest.object_lease_seconds", "600",
+                    "Seconds an object stays claimed by a worker without a heartbeat"),
+            SettingDefinition.of("harvest.gather_lease_seconds", "600",
+                    "Seconds a gather stays claimed by a worker without a heartbeat"),
+            SettingDefinition.of("harvest.gather_batch_size", "500", "Objects a gather writes per transaction"),
+            SettingDefinition.of("harvest.object_batch_size", "50", "Objects a fetch consumer imports per transaction"),
+            SettingDefinition.of("harvest.fetch_parallelism", "4", "Concurrent remote fetches per batch"),
+            SettingDefinition.of("harvest.deletion_guard.max_share", "0.5",
+                    "Largest share of a source's datasets one harvest may delete (0 to 1)"),
+            SettingDefinition.of("harvest.consumer.threads", "4", "Worker threads of a consumer"),
+            SettingDefinition.of("harvest.catalog.type", "embedded",
+                    "Where datasets go: a catalog provider's type (embedded, ckan, or a plugin's)"));
+
+    private EngineSettings() {}
+}

@@ -616,7 +616,13 @@ class CkanHarvesterScenarioTest {
     // ------------------------------------------------------------------ confirming deletions (confirmVanished)
 
     FetchContext deletionContext(TestHarvestRunner runner, String guid) {
-        HarvestObject object = new HarvestObject("o", guid, "j", "source-id", null, null, guid, null);
+        HarvestObject object = HarvestObject.builder()
+                .id("o")
+                .guid(guid)
+                .jobId("j")
+                .sourceId("source-id")
+                .packageId(guid)
+                .build();
         return new FetchContext() {
             @Override public HarvestSource source() { return runner.source; }
             @Override public HarvestJob job() { return null; }
@@ -725,7 +731,7 @@ class CkanHarvesterScenarioTest {
 
     @Test
     void fetchingAnObjectWithoutContentWhoseDatasetIsGoneFailsNamingTheUrl() throws Exception {
-        HarvestObject object = new HarvestObject("o", "gone-id", "j", "source-id", null, null, null, null);
+        HarvestObject object = HarvestObject.builder().id("o").guid("gone-id").jobId("j").sourceId("source-id").build();
         TestHarvestRunner runner = runner("");
         FetchContext context = new FetchContext() {
             @Override public HarvestSource source() { return runner.source; }
@@ -744,8 +750,13 @@ class CkanHarvesterScenarioTest {
 
     @Test
     void fetchingAnObjectWithContentAsksTheRemoteNothing() throws Exception {
-        HarvestObject object = new HarvestObject("o", DATASET1, "j", "source-id", "{\"id\": \"dataset1-id\"}", null,
-                null, null);
+        HarvestObject object = HarvestObject.builder()
+                .id("o")
+                .guid(DATASET1)
+                .jobId("j")
+                .sourceId("source-id")
+                .content("{\"id\": \"dataset1-id\"}")
+                .build();
         TestHarvestRunner runner = runner("");
         FetchContext context = new FetchContext() {
             @Override public HarvestSource source() { return runner.source; }
@@ -905,7 +916,7 @@ class CkanHarvesterScenarioTest {
     @Test
     void originalUrlIsThePackageShowOfTheGuid() {
         var source = runner("").source;
-        var object = new dev.harvest.api.HarvestObject("o", "a b/c", "j", "s", null, null, null, null);
+        var object = dev.harvest.api.HarvestObject.builder().id("o").guid("a b/c").jobId("j").sourceId("s").build();
 
         assertEquals(remote.url() + "/api/3/action/package_show?id=a%20b%2Fc",
                 harvester.originalUrl(source, object).orElseThrow());

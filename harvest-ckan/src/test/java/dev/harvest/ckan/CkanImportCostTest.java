@@ -44,9 +44,22 @@ class CkanImportCostTest {
     static final int OBJECTS_PER_ROUND = 2000;
 
     final CkanHarvester harvester = new CkanHarvester(CkanHarvesterScenarioTest.fastTransport());
-    final HarvestSource source = new HarvestSource("source-id", "bench", "Bench", "http://127.0.0.1:9/ckan/", "ckan",
-            CONFIG, null, "MANUAL", true);
-    final HarvestJob job = new HarvestJob("job-id", "source-id", "Running", Instant.now(), Instant.now(), null, null);
+    final HarvestSource source = HarvestSource.builder()
+            .id("source-id")
+            .name("bench")
+            .title("Bench")
+            .url("http://127.0.0.1:9/ckan/")
+            .type("ckan")
+            .config(CONFIG)
+            .frequency("MANUAL")
+            .build();
+    final HarvestJob job = HarvestJob.builder()
+            .id("job-id")
+            .sourceId("source-id")
+            .status("Running")
+            .created(Instant.now())
+            .gatherStarted(Instant.now())
+            .build();
     final String content = MockCkan.json(MockCkan.listOfMaps(MockCkan.fixtures().get("datasets")).get(1));
     final String guid = CkanHarvesterScenarioTest.CABINET;
     final String digest;
@@ -106,8 +119,15 @@ class CkanImportCostTest {
     }
 
     HarvestObject object(String guid, String packageId) {
-        return new HarvestObject("object-id", guid, job.id(), source.id(), content, null, packageId,
-                Map.of(CkanHarvester.CONFIG_DIGEST_EXTRA, digest));
+        return HarvestObject.builder()
+                .id("object-id")
+                .guid(guid)
+                .jobId(job.id())
+                .sourceId(source.id())
+                .content(content)
+                .packageId(packageId)
+                .extras(Map.of(CkanHarvester.CONFIG_DIGEST_EXTRA, digest))
+                .build();
     }
 
     ImportContext context(Catalog catalog, String guid, HarvestObject previous) {

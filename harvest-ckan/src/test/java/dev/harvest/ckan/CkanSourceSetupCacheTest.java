@@ -28,7 +28,15 @@ class CkanSourceSetupCacheTest {
     final CkanHarvester harvester = new CkanHarvester(CkanHarvesterScenarioTest.fastTransport());
 
     static HarvestSource source(String id, String url, String config) {
-        return new HarvestSource(id, "name-" + id, "Title", url, "ckan", config, null, "MANUAL", true);
+        return HarvestSource.builder()
+                .id(id)
+                .name("name-" + id)
+                .title("Title")
+                .url(url)
+                .type("ckan")
+                .config(config)
+                .frequency("MANUAL")
+                .build();
     }
 
     @Test

@@ -225,16 +225,35 @@ class CkanTargetCallsTest {
     void importThreadsOfOneJobCopyAMissingRemoteGroupOnceBetweenThem() throws Exception {
         putEveryRemoteDatasetInGroup1();
         CkanHarvester harvester = new CkanHarvester(CkanHarvesterScenarioTest.fastTransport());
-        HarvestSource source = new HarvestSource("source-id", "s", "S", remote.url(), "ckan",
-                "{\"remote_groups\": \"create\"}", null, "MANUAL", true);
-        HarvestJob job = new HarvestJob("job-1", source.id(), "Running", Instant.now(), Instant.now(), null, null);
+        HarvestSource source = HarvestSource.builder()
+                .id("source-id")
+                .name("s")
+                .title("S")
+                .url(remote.url())
+                .type("ckan")
+                .config("{\"remote_groups\": \"create\"}")
+                .frequency("MANUAL")
+                .build();
+        HarvestJob job = HarvestJob.builder()
+                .id("job-1")
+                .sourceId(source.id())
+                .status("Running")
+                .created(Instant.now())
+                .gatherStarted(Instant.now())
+                .build();
         CountDownLatch start = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(8);
         List<Future<ImportOutcome>> outcomes = new ArrayList<>();
         try {
             for (Map<String, Object> dataset : remote.datasets) {
-                HarvestObject object = new HarvestObject("o-" + dataset.get("id"), (String) dataset.get("id"),
-                        job.id(), source.id(), MockCkan.json(dataset), null, null, Map.of());
+                HarvestObject object = HarvestObject.builder()
+                        .id("o-" + dataset.get("id"))
+                        .guid((String) dataset.get("id"))
+                        .jobId(job.id())
+                        .sourceId(source.id())
+                        .content(MockCkan.json(dataset))
+                        .extras(Map.of())
+                        .build();
                 Callable<ImportOutcome> importOne = () -> {
                     start.await();
                     return harvester.importObject(importContext(source, job, object));

@@ -82,19 +82,44 @@ final class TestHarvestRunner {
     TestHarvestRunner(Harvester harvester, Catalog catalog, String url, String config) {
         this.harvester = harvester;
         this.catalog = catalog;
-        this.source = new HarvestSource("source-id", "test-source", "Test Source", url, "ckan", config, null,
-                "MANUAL", true);
+        this.source = HarvestSource.builder()
+                .id("source-id")
+                .name("test-source")
+                .title("Test Source")
+                .url(url)
+                .type("ckan")
+                .config(config)
+                .frequency("MANUAL")
+                .build();
     }
 
     TestHarvestRunner withConfig(String config) {
-        source = new HarvestSource(source.id(), source.name(), source.title(), source.url(), source.type(), config,
-                source.ownerOrg(), source.frequency(), source.active());
+        source = HarvestSource.builder()
+                .id(source.id())
+                .name(source.name())
+                .title(source.title())
+                .url(source.url())
+                .type(source.type())
+                .config(config)
+                .ownerOrg(source.ownerOrg())
+                .frequency(source.frequency())
+                .active(source.active())
+                .build();
         return this;
     }
 
     TestHarvestRunner withOwnerOrg(String ownerOrg) {
-        source = new HarvestSource(source.id(), source.name(), source.title(), source.url(), source.type(),
-                source.config(), ownerOrg, source.frequency(), source.active());
+        source = HarvestSource.builder()
+                .id(source.id())
+                .name(source.name())
+                .title(source.title())
+                .url(source.url())
+                .type(source.type())
+                .config(source.config())
+                .ownerOrg(ownerOrg)
+                .frequency(source.frequency())
+                .active(source.active())
+                .build();
         return this;
     }
 
@@ -103,8 +128,13 @@ final class TestHarvestRunner {
     }
 
     JobResult run() throws Exception {
-        HarvestJob job = new HarvestJob(UUID.randomUUID().toString(), source.id(), "Running", Instant.now(),
-                Instant.now(), null, null);
+        HarvestJob job = HarvestJob.builder()
+                .id(UUID.randomUUID().toString())
+                .sourceId(source.id())
+                .status("Running")
+                .created(Instant.now())
+                .gatherStarted(Instant.now())
+                .build();
         JobResult result = new JobResult(job);
         result.gatherOutcome = gather(job, result);
         if (result.gatherOutcome instanceof GatherOutcome.Failed failed) {
@@ -170,9 +200,16 @@ final class TestHarvestRunner {
             result.statusByGuid.put(emitted.guid(), "not modified");
             return;
         }
-        HarvestObject gathered = new HarvestObject(UUID.randomUUID().toString(), emitted.guid(), job.id(),
-                source.id(), emitted.content(), emitted.metadataModified(),
-                previous == null ? null : previous.packageId(), emitted.extras());
+        HarvestObject gathered = HarvestObject.builder()
+                .id(UUID.randomUUID().toString())
+                .guid(emitted.guid())
+                .jobId(job.id())
+                .sourceId(source.id())
+                .content(emitted.content())
+                .metadataModified(emitted.metadataModified())
+                .packageId(previous == null ? null : previous.packageId())
+                .extras(emitted.extras())
+                .build();
         FetchOutcome fetched;
         try {
             fetched = harvester.fetch(fetchContext(job, gathered, result));
@@ -189,8 +226,16 @@ final class TestHarvestRunner {
             return;
         }
         HarvestObject object = proceed.content() == null ? gathered
-                : new HarvestObject(gathered.id(), gathered.guid(), gathered.jobId(), gathered.sourceId(),
-                        proceed.content(), gathered.metadataModified(), gathered.packageId(), gathered.extras());
+                : HarvestObject.builder()
+                        .id(gathered.id())
+                        .guid(gathered.guid())
+                        .jobId(gathered.jobId())
+                        .sourceId(gathered.sourceId())
+                        .content(proceed.content())
+                        .metadataModified(gathered.metadataModified())
+                        .packageId(gathered.packageId())
+                        .extras(gathered.extras())
+                        .build();
         ImportOutcome outcome;
         try {
             outcome = harvester.importObject(new ImportContext() {
@@ -246,8 +291,14 @@ final class TestHarvestRunner {
         }
         for (String guid : vanished) {
             HarvestObject current = currentByGuid.get(guid);
-            HarvestObject deletion = new HarvestObject(UUID.randomUUID().toString(), guid, result.job.id(),
-                    source.id(), null, null, current.packageId(), Map.of());
+            HarvestObject deletion = HarvestObject.builder()
+                    .id(UUID.randomUUID().toString())
+                    .guid(guid)
+                    .jobId(result.job.id())
+                    .sourceId(source.id())
+                    .packageId(current.packageId())
+                    .extras(Map.of())
+                    .build();
             boolean confirmed;
             try {
                 confirmed = harvester.confirmVanished(fetchContext(result.job, deletion, result));
@@ -266,7 +317,15 @@ final class TestHarvestRunner {
     }
 
     private static HarvestObject withPackage(HarvestObject object, String packageId) {
-        return new HarvestObject(object.id(), object.guid(), object.jobId(), object.sourceId(), object.content(),
-                object.metadataModified(), packageId, object.extras());
+        return HarvestObject.builder()
+                .id(object.id())
+                .guid(object.guid())
+                .jobId(object.jobId())
+                .sourceId(object.sourceId())
+                .content(object.content())
+                .metadataModified(object.metadataModified())
+                .packageId(packageId)
+                .extras(object.extras())
+                .build();
     }
 }

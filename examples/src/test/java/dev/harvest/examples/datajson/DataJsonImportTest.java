@@ -49,8 +49,15 @@ class DataJsonImportTest {
     private final HarvestSource source = TestSources.dataJsonSource("https://water.example.org/data.json", "");
 
     private static HarvestObject object(String guid, String content, String packageId) {
-        return new HarvestObject("obj-" + guid + "-" + (packageId == null ? "new" : "again"), guid, "job-1",
-                TestSources.SOURCE_ID, content, null, packageId, Map.of());
+        return HarvestObject.builder()
+                .id("obj-" + guid + "-" + (packageId == null ? "new" : "again"))
+                .guid(guid)
+                .jobId("job-1")
+                .sourceId(TestSources.SOURCE_ID)
+                .content(content)
+                .packageId(packageId)
+                .extras(Map.of())
+                .build();
     }
 
     private ImportOutcome importObject(HarvestObject object, HarvestObject previous, boolean force) throws Exception {

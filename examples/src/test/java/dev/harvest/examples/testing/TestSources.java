@@ -16,11 +16,25 @@ public final class TestSources {
     }
 
     public static HarvestSource dataJsonSource(String url, String config, String ownerOrg) {
-        return new HarvestSource(SOURCE_ID, "demo-catalog", "Demo catalog", url, "datajson", config, ownerOrg,
-                "MANUAL", true);
+        return HarvestSource.builder()
+                .id(SOURCE_ID)
+                .name("demo-catalog")
+                .title("Demo catalog")
+                .url(url)
+                .type("datajson")
+                .config(config)
+                .ownerOrg(ownerOrg)
+                .frequency("MANUAL")
+                .build();
     }
 
     public static HarvestJob runningJob() {
-        return new HarvestJob("job-1", SOURCE_ID, "Running", Instant.now(), Instant.now(), null, null);
+        return HarvestJob.builder()
+                .id("job-1")
+                .sourceId(SOURCE_ID)
+                .status("Running")
+                .created(Instant.now())
+                .gatherStarted(Instant.now())
+                .build();
     }
 }

@@ -180,8 +180,7 @@ final class ObjectBatchProcessor {
         } else if (fetched instanceof FetchOutcome.Proceed proceed) {
             if (proceed.content() != null) {
                 work.fetchedContent = proceed.content();
-                work.object = new HarvestObject(object.id(), object.guid(), object.jobId(), object.sourceId(),
-                        proceed.content(), object.metadataModified(), object.packageId(), object.extras());
+                work.object = object.toBuilder().content(proceed.content()).build();
             }
         } else {
             work.result = work.error("The harvester's fetch stage returned no outcome", "Fetch", true);

@@ -553,8 +553,16 @@ public final class ObjectBatchStore {
         }
 
         HarvestObject toApi(String packageIdToUse, Map<String, String> extras) {
-            return new HarvestObject(id, guid, jobId, sourceId, content, Rows.instant(metadataModified),
-                    packageIdToUse, extras);
+            return HarvestObject.builder()
+                    .id(id)
+                    .guid(guid)
+                    .jobId(jobId)
+                    .sourceId(sourceId)
+                    .content(content)
+                    .metadataModified(Rows.instant(metadataModified))
+                    .packageId(packageIdToUse)
+                    .extras(extras)
+                    .build();
         }
     }
 }

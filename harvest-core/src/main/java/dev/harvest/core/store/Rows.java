@@ -29,18 +29,41 @@ final class Rows {
     }
 
     static HarvestSource toApi(SourceEntity source) {
-        return new HarvestSource(source.id, source.name, source.title, source.url, source.type,
-                source.config == null ? "" : source.config, source.ownerOrg,
-                source.frequency == null ? "MANUAL" : source.frequency, Boolean.TRUE.equals(source.active));
+        return HarvestSource.builder()
+                .id(source.id)
+                .name(source.name)
+                .title(source.title)
+                .url(source.url)
+                .type(source.type)
+                .config(source.config == null ? "" : source.config)
+                .ownerOrg(source.ownerOrg)
+                .frequency(source.frequency == null ? "MANUAL" : source.frequency)
+                .active(Boolean.TRUE.equals(source.active))
+                .build();
     }
 
     static HarvestJob toApi(JobEntity job) {
-        return new HarvestJob(job.id, job.sourceId, job.status, instant(job.created), instant(job.gatherStarted),
-                instant(job.gatherFinished), instant(job.finished));
+        return HarvestJob.builder()
+                .id(job.id)
+                .sourceId(job.sourceId)
+                .status(job.status)
+                .created(instant(job.created))
+                .gatherStarted(instant(job.gatherStarted))
+                .gatherFinished(instant(job.gatherFinished))
+                .finished(instant(job.finished))
+                .build();
     }
 
     static HarvestObject toApi(ObjectEntity object, Map<String, String> extras) {
-        return new HarvestObject(object.id, object.guid, object.jobId, object.sourceId, object.content,
-                instant(object.metadataModifiedDate), object.packageId, extras);
+        return HarvestObject.builder()
+                .id(object.id)
+                .guid(object.guid)
+                .jobId(object.jobId)
+                .sourceId(object.sourceId)
+                .content(object.content)
+                .metadataModified(instant(object.metadataModifiedDate))
+                .packageId(object.packageId)
+                .extras(extras)
+                .build();
     }
 }

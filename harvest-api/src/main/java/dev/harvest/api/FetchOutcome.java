@@ -59,6 +59,11 @@ public sealed interface FetchOutcome {
      * @param message the object error to record
      */
     record Failed(String message) implements FetchOutcome {
+        /**
+         * Requires a message.
+         *
+         * @param message the error to record
+         */
         public Failed {
             Objects.requireNonNull(message, "message");
         }

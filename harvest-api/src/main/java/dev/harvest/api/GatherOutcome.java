@@ -50,6 +50,11 @@ public sealed interface GatherOutcome {
      * @param message the gather error to record
      */
     record Failed(String message) implements GatherOutcome {
+        /**
+         * Requires a message.
+         *
+         * @param message the error to record
+         */
         public Failed {
             Objects.requireNonNull(message, "message");
         }

@@ -102,43 +102,64 @@ public final class HarvestJob {
 
         private Builder() {}
 
-        /** @param id the job id @return this */
+        /**
+         * @param id the job id
+         * @return this
+         */
         public Builder id(String id) {
             this.id = id;
             return this;
         }
 
-        /** @param sourceId the id of its source @return this */
+        /**
+         * @param sourceId the id of its source
+         * @return this
+         */
         public Builder sourceId(String sourceId) {
             this.sourceId = sourceId;
             return this;
         }
 
-        /** @param status {@code New}, {@code Running}, {@code Finished} or {@code Aborted} @return this */
+        /**
+         * @param status {@code New}, {@code Running}, {@code Finished} or {@code Aborted}
+         * @return this
+         */
         public Builder status(String status) {
             this.status = status;
             return this;
         }
 
-        /** @param created when the job was created @return this */
+        /**
+         * @param created when the job was created
+         * @return this
+         */
         public Builder created(Instant created) {
             this.created = created;
             return this;
         }
 
-        /** @param gatherStarted when its gather started @return this */
+        /**
+         * @param gatherStarted when its gather started
+         * @return this
+         */
         public Builder gatherStarted(Instant gatherStarted) {
             this.gatherStarted = gatherStarted;
             return this;
         }
 
-        /** @param gatherFinished when its gather finished @return this */
+        /**
+         * @param gatherFinished when its gather finished
+         * @return this
+         */
         public Builder gatherFinished(Instant gatherFinished) {
             this.gatherFinished = gatherFinished;
             return this;
         }
 
-        /** @param finished when it finished @return this */
+        /**
+         * @param finished when it finished
+         * @return this
+         */
         public Builder finished(Instant finished) {
             this.finished = finished;
             return this;

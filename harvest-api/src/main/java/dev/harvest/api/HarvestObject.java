@@ -114,49 +114,73 @@ public final class HarvestObject {
 
         private Builder() {}
 
-        /** @param id the object id @return this */
+        /**
+         * @param id the object id
+         * @return this
+         */
         public Builder id(String id) {
             this.id = id;
             return this;
         }
 
-        /** @param guid the record's identity at the source @return this */
+        /**
+         * @param guid the record's identity at the source
+         * @return this
+         */
         public Builder guid(String guid) {
             this.guid = guid;
             return this;
         }
 
-        /** @param jobId the job that gathered it @return this */
+        /**
+         * @param jobId the job that gathered it
+         * @return this
+         */
         public Builder jobId(String jobId) {
             this.jobId = jobId;
             return this;
         }
 
-        /** @param sourceId its source's id @return this */
+        /**
+         * @param sourceId its source's id
+         * @return this
+         */
         public Builder sourceId(String sourceId) {
             this.sourceId = sourceId;
             return this;
         }
 
-        /** @param content the raw remote document @return this */
+        /**
+         * @param content the raw remote document
+         * @return this
+         */
         public Builder content(String content) {
             this.content = content;
             return this;
         }
 
-        /** @param metadataModified the remote modification date @return this */
+        /**
+         * @param metadataModified the remote modification date
+         * @return this
+         */
         public Builder metadataModified(Instant metadataModified) {
             this.metadataModified = metadataModified;
             return this;
         }
 
-        /** @param packageId the local dataset of this record @return this */
+        /**
+         * @param packageId the local dataset of this record
+         * @return this
+         */
         public Builder packageId(String packageId) {
             this.packageId = packageId;
             return this;
         }
 
-        /** @param extras key/value metadata; copied @return this */
+        /**
+         * @param extras key/value metadata; copied
+         * @return this
+         */
         public Builder extras(Map<String, String> extras) {
             this.extras = extras;
             return this;

@@ -129,55 +129,82 @@ public final class HarvestSource {
 
         private Builder() {}
 
-        /** @param id the source id @return this */
+        /**
+         * @param id the source id
+         * @return this
+         */
         public Builder id(String id) {
             this.id = id;
             return this;
         }
 
-        /** @param name the source's unique name @return this */
+        /**
+         * @param name the source's unique name
+         * @return this
+         */
         public Builder name(String name) {
             this.name = name;
             return this;
         }
 
-        /** @param title its title @return this */
+        /**
+         * @param title its title
+         * @return this
+         */
         public Builder title(String title) {
             this.title = title;
             return this;
         }
 
-        /** @param url the remote catalog's URL @return this */
+        /**
+         * @param url the remote catalog's URL
+         * @return this
+         */
         public Builder url(String url) {
             this.url = url;
             return this;
         }
 
-        /** @param type the harvester name @return this */
+        /**
+         * @param type the harvester name
+         * @return this
+         */
         public Builder type(String type) {
             this.type = type;
             return this;
         }
 
-        /** @param config the configuration, usually a JSON object; {@code null} reads as empty @return this */
+        /**
+         * @param config the configuration, usually a JSON object; {@code null} reads as empty
+         * @return this
+         */
         public Builder config(String config) {
             this.config = config;
             return this;
         }
 
-        /** @param ownerOrg the owning organization, or {@code null} @return this */
+        /**
+         * @param ownerOrg the owning organization, or {@code null}
+         * @return this
+         */
         public Builder ownerOrg(String ownerOrg) {
             this.ownerOrg = ownerOrg;
             return this;
         }
 
-        /** @param frequency the update frequency; {@code null} reads as {@code MANUAL} @return this */
+        /**
+         * @param frequency the update frequency; {@code null} reads as {@code MANUAL}
+         * @return this
+         */
         public Builder frequency(String frequency) {
             this.frequency = frequency;
             return this;
         }
 
-        /** @param active whether the source may get new jobs @return this */
+        /**
+         * @param active whether the source may get new jobs
+         * @return this
+         */
         public Builder active(boolean active) {
             this.active = active;
             return this;

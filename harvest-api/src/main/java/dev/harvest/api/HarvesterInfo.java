@@ -12,6 +12,14 @@ import java.util.Objects;
  */
 public record HarvesterInfo(String name, String title, String description) {
 
+    /**
+     * Checks the name and fills the optional fields.
+     *
+     * @param name machine-readable name
+     * @param title human-readable name; the name when blank
+     * @param description one sentence; empty when {@code null}
+     * @throws IllegalArgumentException if the name has other characters than lowercase letters, digits, - and _
+     */
     public HarvesterInfo {
         Objects.requireNonNull(name, "name");
         if (!name.matches("[a-z0-9_-]+")) {

@@ -71,6 +71,11 @@ public sealed interface ImportOutcome {
 
     /** @param datasetId the created dataset's id */
     record Created(String datasetId) implements ImportOutcome {
+        /**
+         * Requires the dataset id.
+         *
+         * @param datasetId the dataset's id
+         */
         public Created {
             Objects.requireNonNull(datasetId, "datasetId");
         }
@@ -78,6 +83,11 @@ public sealed interface ImportOutcome {
 
     /** @param datasetId the updated dataset's id */
     record Updated(String datasetId) implements ImportOutcome {
+        /**
+         * Requires the dataset id.
+         *
+         * @param datasetId the dataset's id
+         */
         public Updated {
             Objects.requireNonNull(datasetId, "datasetId");
         }
@@ -85,6 +95,11 @@ public sealed interface ImportOutcome {
 
     /** @param datasetId the deleted dataset's id */
     record Deleted(String datasetId) implements ImportOutcome {
+        /**
+         * Requires the dataset id.
+         *
+         * @param datasetId the dataset's id
+         */
         public Deleted {
             Objects.requireNonNull(datasetId, "datasetId");
         }
@@ -98,6 +113,11 @@ public sealed interface ImportOutcome {
 
     /** @param message the object error to record */
     record Failed(String message) implements ImportOutcome {
+        /**
+         * Requires the message.
+         *
+         * @param message the object error to record
+         */
         public Failed {
             Objects.requireNonNull(message, "message");
         }

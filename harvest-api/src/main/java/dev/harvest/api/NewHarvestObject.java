@@ -16,6 +16,15 @@ import java.util.Objects;
  */
 public record NewHarvestObject(String guid, String content, Instant metadataModified, Map<String, String> extras) {
 
+    /**
+     * Checks the guid and copies the extras.
+     *
+     * @param guid the record's identity at the source
+     * @param content the document, or {@code null}
+     * @param metadataModified the remote modification date, or {@code null}
+     * @param extras free key/value metadata, or {@code null} for none
+     * @throws IllegalArgumentException if the guid is blank
+     */
     public NewHarvestObject {
         Objects.requireNonNull(guid, "guid");
         if (guid.isBlank()) {

@@ -15,6 +15,9 @@ public abstract class CkanDict {
 
     private final LinkedHashMap<String, Object> fields;
 
+    /**
+     * @param fields the dict's fields; copied
+     */
     protected CkanDict(Map<String, ?> fields) {
         this.fields = new LinkedHashMap<>(Objects.requireNonNull(fields, "fields"));
     }

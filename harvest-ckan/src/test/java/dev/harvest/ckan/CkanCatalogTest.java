@@ -154,7 +154,7 @@ class CkanCatalogTest {
                 CkanCatalog.CONNECT_TIMEOUT_KEY, "soon");
         IllegalArgumentException badTimeout = assertThrows(IllegalArgumentException.class,
                 () -> CkanCatalog.fromSettings(key -> Optional.ofNullable(settings.get(key))));
-        assertEquals(CkanCatalog.CONNECT_TIMEOUT_KEY + " must be a positive number of seconds, not 'soon'",
+        assertEquals(CkanCatalog.CONNECT_TIMEOUT_KEY + " must be a positive whole number, not 'soon'",
                 badTimeout.getMessage());
     }
 }

@@ -241,13 +241,38 @@ class HarvesterCommandTest {
     void aBadConfigurationFileNamesTheKey() throws IOException {
         Result unknown = harvester(writeConfig("ckan.harvest.mq.tpye = redis\n"), "sources");
         assertEquals(1, unknown.code());
-        assertEquals("Error: Invalid configuration: unknown configuration key ckan.harvest.mq.tpye\n", unknown.err());
+        assertTrue(unknown.err().startsWith("Error: Invalid configuration: unknown configuration key"
+                + " ckan.harvest.mq.tpye (declared by none of harvest-core, harvester "), unknown.err());
+        assertTrue(unknown.err().contains("harvester ckan, ") && unknown.err().contains("queue redis, ")
+                && unknown.err().contains("catalog ckan"), unknown.err());
+        assertEquals(1, unknown.err().lines().count(), unknown.err());
 
         Result badValue = harvester(writeConfig("ckan.harvest.mq.type = kafka\n"), "sources");
-        assertTrue(badValue.err().contains("ckan.harvest.mq.type: not a valid queue type kafka"), badValue.err());
+        assertEquals("Error: ckan.harvest.mq.type: no queue backend of type 'kafka' on the class path (available:"
+                + " amqp, memory, redis)\n", badValue.err());
+
+        Result badPluginValue = harvester(writeConfig("harvest.db.url = jdbc:h2:mem:x\nckan.harvest.mq.type = memory\n"
+                + "harvest.ckan.read_timeout = soon\n"), "sources");
+        assertEquals("Error: Harvester ckan cannot start: harvest.ckan.read_timeout must be a positive whole number,"
+                + " not 'soon'\n", badPluginValue.err());
 
         Result missing = harvester(dir.resolve("missing.ini"), "sources");
         assertTrue(missing.err().contains("Configuration file " + dir.resolve("missing.ini") + " does not exist"));
+    }
+
+    @Test
+    void configListPrintsEverySettingWithItsDefaultAndOwnerWithoutOpeningTheDatabase() throws IOException {
+        Result result = harvester(writeConfig("harvest.db.url = jdbc:postgresql://127.0.0.1:1/unreachable\n"),
+                "config", "--list");
+        assertOk(result);
+        assertTrue(result.out().contains("harvest.object_batch_size = 50\n\tharvest-core: "), result.out());
+        assertTrue(result.out().contains("harvest.ckan.read_timeout = 60\n\tharvester ckan: "), result.out());
+        assertTrue(result.out().contains("harvest.catalog.ckan.url = (none)\n\tcatalog ckan: "), result.out());
+        String hostname = result.out().lines().dropWhile(line -> !line.equals("ckan.harvest.mq.hostname = (none)"))
+                .skip(1).findFirst().orElseThrow();
+        assertTrue(hostname.contains("queue redis") && hostname.contains("queue amqp"), hostname);
+        assertTrue(result.out().contains("harvest.mq.redis.consumer_lease_seconds = 30\n\tqueue redis: "),
+                result.out());
     }
 
     @Test
@@ -329,7 +354,8 @@ class HarvesterCommandTest {
                 + "harvest.catalog.type = ckan\n";
         Result missingUrl = harvester(writeConfig(db), "sources");
         assertEquals(1, missingUrl.code());
-        assertEquals("Error: harvest.catalog.ckan.url must be set to the CKAN's URL when harvest.catalog.type is ckan\n",
+        assertEquals("Error: Cannot open the ckan catalog: harvest.catalog.ckan.url must be set to the CKAN's URL when"
+                + " harvest.catalog.type is ckan\n",
                 missingUrl.err());
 
         try (var demo = dev.harvest.examples.demo.DemoCatalogServer.start(0)) {

@@ -89,7 +89,7 @@ public final class Plugins {
 
     /** @return the queue types on the class path, for messages */
     public List<String> queueTypes() {
-        return queues.stream().map(HarvestQueueProvider::type).toList();
+        return queues.stream().map(HarvestQueueProvider::type).sorted().toList();
     }
 
     /**
@@ -102,6 +102,6 @@ public final class Plugins {
 
     /** @return the catalog types on the class path, for messages */
     public List<String> catalogTypes() {
-        return catalogs.stream().map(CatalogProvider::type).toList();
+        return catalogs.stream().map(CatalogProvider::type).sorted().toList();
     }
 }

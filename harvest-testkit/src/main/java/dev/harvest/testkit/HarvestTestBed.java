@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -311,21 +310,16 @@ public final class HarvestTestBed implements AutoCloseable {
     }
 
     /**
-     * The engine's configuration: H2 in the data directory, the in-process queue, and the test's settings. Kept in
-     * this one method because how plugins declare their setting keys is expected to change.
-     *
-     * <p>The test's own keys are declared as plugin keys: a harvester may read settings that the engine does not
-     * know, and a test must be able to give them. The values of the engine's keys are still checked.
+     * The engine's configuration: H2 in the data directory, the in-process queue, and the test's settings. The
+     * engine checks them when it starts, against what it and the harvesters declare: a key that no harvester
+     * declares in {@link dev.harvest.api.Harvester#settings()} is rejected, as it would be in production.
      */
     private static HarvestConfig config(Path dataDirectory, Map<String, String> settings) {
         Map<String, String> values = new LinkedHashMap<>(settings);
         values.put("harvest.data_dir", dataDirectory.toString());
         // run_test needs no queue, but the engine opens one for other commands: never a shared broker in a test.
         values.put("ckan.harvest.mq.type", "memory");
-        // The engine's builder looks for queue backends with harvest-core's class loader; so do the keys.
-        Set<String> pluginKeys = new TreeSet<>(Harvest.pluginSettingKeys(Harvest.class.getClassLoader()));
-        pluginKeys.addAll(settings.keySet());
-        return HarvestConfig.of(values, pluginKeys);
+        return HarvestConfig.of(values);
     }
 
     private static void deleteRecursively(Path directory) {

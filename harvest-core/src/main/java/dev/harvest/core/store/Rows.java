@@ -20,8 +20,9 @@ final class Rows {
     }
 
     /** @return the current time in UTC, as stored */
+    /** Now, to the microsecond that the databases keep, so a returned time equals the stored one. */
     static LocalDateTime now(Clock clock) {
-        return LocalDateTime.now(clock.withZone(ZoneOffset.UTC));
+        return LocalDateTime.now(clock.withZone(ZoneOffset.UTC)).truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     }
 
     static Instant instant(LocalDateTime time) {

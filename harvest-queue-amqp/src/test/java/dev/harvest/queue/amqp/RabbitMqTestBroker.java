@@ -5,7 +5,7 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.harvest.api.Settings;
 import dev.harvest.api.queue.QueueName;
-import dev.harvest.core.testing.ExternalServices;
+import dev.harvest.testkit.ExternalServices;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

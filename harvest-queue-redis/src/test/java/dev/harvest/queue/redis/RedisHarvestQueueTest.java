@@ -2,8 +2,8 @@ package dev.harvest.queue.redis;
 
 import dev.harvest.api.queue.HarvestQueue;
 import dev.harvest.api.queue.QueueConsumer;
-import dev.harvest.core.queue.HarvestQueueContract;
-import dev.harvest.core.testing.ExternalServices;
+import dev.harvest.testkit.ExternalServices;
+import dev.harvest.testkit.queue.HarvestQueueContract;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;

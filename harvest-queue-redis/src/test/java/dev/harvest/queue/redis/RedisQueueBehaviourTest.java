@@ -13,7 +13,7 @@ import dev.harvest.api.queue.QueueConsumer;
 import dev.harvest.api.queue.QueueException;
 import dev.harvest.api.queue.QueueMessages;
 import dev.harvest.api.queue.QueueName;
-import dev.harvest.core.testing.ExternalServices;
+import dev.harvest.testkit.ExternalServices;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

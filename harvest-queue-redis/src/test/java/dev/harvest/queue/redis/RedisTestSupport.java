@@ -1,7 +1,7 @@
 package dev.harvest.queue.redis;
 
 import dev.harvest.api.Settings;
-import dev.harvest.core.testing.ExternalServices;
+import dev.harvest.testkit.ExternalServices;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

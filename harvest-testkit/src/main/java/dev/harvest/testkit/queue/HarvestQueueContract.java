@@ -1,4 +1,4 @@
-package dev.harvest.core.queue;
+package dev.harvest.testkit.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +12,7 @@ import dev.harvest.api.queue.QueueConsumer;
 import dev.harvest.api.queue.QueueException;
 import dev.harvest.api.queue.QueueMessages;
 import dev.harvest.api.queue.QueueName;
-import dev.harvest.core.testing.ExternalServices;
+import dev.harvest.testkit.ExternalServices;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,8 +48,29 @@ import org.junit.jupiter.params.provider.EnumSource;
  * before batches gets), which must behave the same.
  *
  * <p>A subclass implements {@link #openQueue(String)} and {@link #abandon(HarvestQueue, QueueConsumer)}, and usually
- * {@link #cleanUp(String)}; it may call a service check such as {@code ExternalServices.requireRedis()} in a
+ * {@link #cleanUp(String)}; it may call a service check such as {@link ExternalServices#requireRedis()} in a
  * {@code @BeforeEach}. Every test works on site ids of its own, so backends sharing a broker never interfere.
+ *
+ * <pre>{@code
+ * class MyQueueTest extends HarvestQueueContract {
+ *     MyQueueTest() {
+ *         super(Duration.ofSeconds(20), true, true, true);
+ *     }
+ *
+ *     @Override
+ *     protected HarvestQueue openQueue(String siteId) throws Exception {
+ *         return new MyQueueProvider().open(key -> Optional.ofNullable(Map.of("ckan.site_id", siteId).get(key)));
+ *     }
+ *
+ *     @Override
+ *     protected void abandon(HarvestQueue queue, QueueConsumer consumer) {
+ *         ((MyQueue) queue).forgetWithoutClosing(consumer);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>This package uses nothing but harvest-api, JUnit and the JDK, so a queue backend may depend on harvest-testkit
+ * with harvest-core excluded.
  */
 public abstract class HarvestQueueContract {
 
@@ -872,10 +893,15 @@ public abstract class HarvestQueueContract {
                 .orElseThrow(() -> new AssertionError("not a " + queue + " message: " + delivery.body()));
     }
 
+    /** @return a fresh random id (a UUID), as the engine's job and object ids are */
     protected static String randomId() {
         return UUID.randomUUID().toString();
     }
 
+    /**
+     * @param count how many
+     * @return that many distinct {@linkplain #randomId() random ids}
+     */
     protected static List<String> randomIds(int count) {
         List<String> ids = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {

@@ -1,4 +1,4 @@
-package dev.harvest.core.queue;
+package dev.harvest.testkit.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +10,7 @@ import dev.harvest.api.queue.HarvestQueueProvider;
 import dev.harvest.api.queue.QueueConsumer;
 import dev.harvest.api.queue.QueueException;
 import dev.harvest.api.queue.QueueName;
+import dev.harvest.core.queue.InMemoryQueueProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The queue contract against harvest-core's in-process queue: the testkit's proof that its own contract passes a
+ * correct backend, and core's proof that its default queue keeps the contract.
+ */
 class InMemoryHarvestQueueTest extends HarvestQueueContract {
 
     InMemoryHarvestQueueTest() {

@@ -81,7 +81,7 @@ public final class EmbeddingExample {
                     error -> out.println("  error in " + object.guid() + ": " + error)));
             out.println("Datasets in the catalog:");
             for (Dataset dataset : catalog.datasets()) {
-                out.printf("  %-60s %-8s %s%n", dataset.name(), dataset.state(), dataset.title());
+                out.println("  " + dataset.name() + " (" + dataset.state() + "): " + dataset.title());
             }
             return report;
         }

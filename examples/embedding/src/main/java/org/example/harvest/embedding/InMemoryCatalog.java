@@ -11,6 +11,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,8 +36,8 @@ public final class InMemoryCatalog implements Catalog {
 
     private final PrintStream log;
     private final Clock clock;
-    /** Datasets by id, in creation order. */
-    private final Map<String, Dataset> datasets = new LinkedHashMap<>();
+    /** Datasets by id. */
+    private final Map<String, Dataset> datasets = new HashMap<>();
     private final Map<String, String> datasetIdsByName = new HashMap<>();
     private final Map<GroupKind, Map<String, CatalogGroup>> groups = new EnumMap<>(GroupKind.class);
     private LocalDateTime lastTimestamp = LocalDateTime.MIN;
@@ -155,10 +156,11 @@ public final class InMemoryCatalog implements Catalog {
         return new CatalogGroup(stored.toMap());
     }
 
-    /** @return every dataset, deleted ones included, in the order they were created */
+    /** @return every dataset, deleted ones included, sorted by name */
     public synchronized List<Dataset> datasets() {
         List<Dataset> copies = new ArrayList<>();
         datasets.values().forEach(dataset -> copies.add(dataset.copy()));
+        copies.sort(Comparator.comparing(Dataset::name));
         return copies;
     }
 

@@ -78,8 +78,8 @@ class EmbeddingExampleTest {
                 + " Cabinet Office 70 Whitehall energy use"), output);
 
         List<Dataset> datasets = catalog.datasets();
-        assertEquals(List.of("cabinet-office-energy-use",
-                        "anuclim_australia_current_climate_december_1976_2005_30_arcsec_1km",
+        assertEquals(List.of("anuclim_australia_current_climate_december_1976_2005_30_arcsec_1km",
+                        "cabinet-office-energy-use",
                         "nombres-masculinos-mas-frecuentes-en-la-provincia-de-barcelona"),
                 datasets.stream().map(Dataset::name).toList());
         Dataset barcelona = catalog.findDataset("6633bb2c-8f85-4ac6-8c9b-c4ab740e1595").orElseThrow();

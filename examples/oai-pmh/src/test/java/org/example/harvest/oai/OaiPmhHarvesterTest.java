@@ -5,14 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.harvest.api.FetchContext;
+import dev.harvest.api.FetchOutcome;
+import dev.harvest.api.GatherContext;
+import dev.harvest.api.GatherOutcome;
 import dev.harvest.api.HarvestObject;
 import dev.harvest.api.HarvestSource;
 import dev.harvest.api.Harvester;
+import dev.harvest.api.HarvesterInfo;
+import dev.harvest.api.ImportContext;
+import dev.harvest.api.ImportOutcome;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.testkit.FixtureRequest;
 import dev.harvest.testkit.FixtureResponse;
 import dev.harvest.testkit.FixtureServer;
 import dev.harvest.testkit.HarvestResult;
+import dev.harvest.testkit.HarvestTestBed;
 import dev.harvest.testkit.HarvesterContract;
 import dev.harvest.testkit.InvalidSourceException;
 import dev.harvest.testkit.SourceSpec;
@@ -23,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -147,13 +156,18 @@ class OaiPmhHarvesterTest extends HarvesterContract {
 
     @Test
     void theOriginalUrlOfARecordIsItsGetRecordRequest() {
-        HarvestSource source = testBed().source("repository", "http://repository.example.org/oai", "");
-        HarvestObject object = new HarvestObject("object-id", WATER_QUALITY, "job-id", source.id(), null, null, null,
-                Map.of());
+        serveRemote(server());
+        RecordingHarvester recording = new RecordingHarvester();
+        try (HarvestTestBed recordingTestBed = HarvestTestBed.of(recording)) {
+            HarvestSource source = recordingTestBed.source("repository", sourceUrl(server()), "");
+            recordingTestBed.harvest(source).assertFinishedWithoutErrors();
+            HarvestObject waterQuality = recording.imported.stream()
+                    .filter(object -> object.guid().equals(WATER_QUALITY)).findFirst().orElseThrow();
 
-        assertEquals(Optional.of("http://repository.example.org/oai?verb=GetRecord&metadataPrefix=oai_dc"
-                        + "&identifier=oai%3Arepository.example.org%3Adataset%2F1001"),
-                harvester().originalUrl(source, object));
+            assertEquals(Optional.of(server().url("/oai") + "?verb=GetRecord&metadataPrefix=oai_dc"
+                            + "&identifier=oai%3Arepository.example.org%3Adataset%2F1001"),
+                    harvester().originalUrl(source, waterQuality));
+        }
     }
 
     @Test
@@ -234,6 +248,33 @@ class OaiPmhHarvesterTest extends HarvesterContract {
         assertEquals(config, testBed().source("engine-keys", sourceUrl(server()), config).config());
         assertEquals("{}", testBed().source("empty-object", sourceUrl(server()), "{}").config());
         assertFalse(server().requestCount("/oai") > 0, "validating a configuration asks the remote nothing");
+    }
+
+    /** The OAI-PMH harvester, keeping the objects the engine hands to its import. */
+    private static final class RecordingHarvester implements Harvester {
+        private final Harvester oai = new OaiPmhHarvester();
+        private final List<HarvestObject> imported = new CopyOnWriteArrayList<>();
+
+        @Override
+        public HarvesterInfo info() {
+            return oai.info();
+        }
+
+        @Override
+        public GatherOutcome gather(GatherContext context) throws Exception {
+            return oai.gather(context);
+        }
+
+        @Override
+        public FetchOutcome fetch(FetchContext context) throws Exception {
+            return oai.fetch(context);
+        }
+
+        @Override
+        public ImportOutcome importObject(ImportContext context) throws Exception {
+            imported.add(context.object());
+            return oai.importObject(context);
+        }
     }
 
     /** Serves a two-page listing: {@code page1}, then page 2 for the token that page 1 ends with. */

@@ -138,6 +138,7 @@ public final class HarvestTestBed implements AutoCloseable {
      *
      * @param source a source of this test bed
      * @return the ended job
+     * @throws RuntimeException if the engine refuses to start a job: the source is unknown or inactive
      */
     public HarvestResult harvest(HarvestSource source) {
         return harvest(source, null);
@@ -145,11 +146,13 @@ public final class HarvestTestBed implements AutoCloseable {
 
     /**
      * Runs a harvest job of a source limited to some records, imported even if unchanged (what
-     * {@code harvester run_test --guid} does).
+     * {@code harvester run_test --guid} does). Like that command's, the job then ends {@code Aborted}, so that it
+     * never counts as the last error-free job of an incremental harvest; the chosen records' objects end as usual.
      *
      * @param source a source of this test bed
      * @param guids the guids to fetch and import; {@code null} for all
      * @return the ended job
+     * @throws RuntimeException if the engine refuses to start a job: the source is unknown or inactive
      */
     public HarvestResult harvest(HarvestSource source, Set<String> guids) {
         Objects.requireNonNull(source, "source");

@@ -22,7 +22,18 @@ import java.util.Optional;
 public record HarvestedObject(String id, String guid, String state, String reportStatus, String packageId,
         boolean current, String content, List<String> errors) {
 
-    /** Copies the error list, so that a result never changes after the fact. */
+    /**
+     * Copies the error list, so that a result never changes after the fact.
+     *
+     * @param id the harvest object's id
+     * @param guid the record's guid
+     * @param state the object's state
+     * @param reportStatus the import's report status, or {@code null}
+     * @param packageId the local dataset, or {@code null}
+     * @param current whether the object is its dataset's current one
+     * @param content the stored document, or {@code null}
+     * @param errors the error messages; {@code null} for none
+     */
     public HarvestedObject {
         errors = errors == null ? List.of() : List.copyOf(errors);
     }

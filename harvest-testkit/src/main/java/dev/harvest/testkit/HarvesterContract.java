@@ -80,6 +80,7 @@ public abstract class HarvesterContract {
     private static final String HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
             + "<body><h1>Please sign in</h1><form action=\"/login\"><input name=\"user\"></form></body></html>\n";
 
+    private Harvester harvester;
     private FixtureServer server;
     private HarvestTestBed testBed;
 
@@ -161,8 +162,10 @@ public abstract class HarvesterContract {
 
     @BeforeEach
     final void startRemoteAndTestBed(@TempDir Path dataDirectory) {
+        harvester = harvester();
+        assertNotNull(harvester, "harvester() returned null");
         server = FixtureServer.start();
-        testBed = configureTestBed(HarvestTestBed.builder().harvester(harvester()).dataDirectory(dataDirectory))
+        testBed = configureTestBed(HarvestTestBed.builder().harvester(harvester).dataDirectory(dataDirectory))
                 .build();
     }
 
@@ -181,7 +184,7 @@ public abstract class HarvesterContract {
 
     @Test
     void theHarvesterDescribesItselfWithAValidNameAndATitle() {
-        HarvesterInfo info = harvester().info();
+        HarvesterInfo info = harvester.info();
 
         assertNotNull(info, "info() returned null");
         assertTrue(info.name().matches("[a-z0-9_-]+"),
@@ -191,7 +194,7 @@ public abstract class HarvesterContract {
 
     @Test
     void theHarvesterIsFoundByTheServiceLoader() {
-        Class<? extends Harvester> type = harvester().getClass();
+        Class<? extends Harvester> type = harvester.getClass();
         List<String> listed;
         try {
             listed = ServiceLoader.load(Harvester.class).stream()
@@ -208,7 +211,7 @@ public abstract class HarvesterContract {
     @Test
     void anEmptyConfigurationIsAcceptedOrRejectedWithAConfigValidationException() {
         try {
-            String stored = harvester().validateConfig("", testBed.validationContext());
+            String stored = harvester.validateConfig("", testBed.validationContext());
             assertNotNull(stored, "validateConfig must return the configuration to store, never null");
         } catch (ConfigValidationException e) {
             assertFalse(e.getMessage() == null || e.getMessage().isBlank(),

@@ -25,7 +25,18 @@ import java.util.Objects;
 public record SourceSpec(String name, String url, String type, String config, String title, String ownerOrg,
         String frequency) {
 
-    /** Requires the two fields without which no source can exist. */
+    /**
+     * Requires the two fields without which no source can exist; the engine checks the rest when the source is
+     * created.
+     *
+     * @param name the source's unique name
+     * @param url the remote's URL
+     * @param type the harvester name, or {@code null} for the test bed's first harvester
+     * @param config the harvester configuration, or {@code null}
+     * @param title the title, or {@code null}
+     * @param ownerOrg the owner organization, or {@code null}
+     * @param frequency the frequency, or {@code null} for {@code MANUAL}
+     */
     public SourceSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(url, "url");

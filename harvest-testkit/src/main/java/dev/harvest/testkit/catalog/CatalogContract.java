@@ -210,7 +210,7 @@ public abstract class CatalogContract {
         byName.put("name", shared);
         create(byName);
 
-        Dataset found = subject().findDataset(shared).orElseThrow();
+        Dataset found = find(shared);
 
         assertEquals(withId.id(), found.id(), "findDataset looks a string up as an id before it looks it up as a name");
     }
@@ -221,7 +221,7 @@ public abstract class CatalogContract {
 
         create(dataset);
 
-        Dataset found = subject().findDataset(dataset.name()).orElseThrow();
+        Dataset found = find(dataset.name());
         assertEquals(dataset.title(), found.title());
         assertEquals(dataset.string("notes"), found.string("notes"));
     }
@@ -239,7 +239,7 @@ public abstract class CatalogContract {
         assertEquals(id, created.id(), "a harvested dataset keeps the remote id it is created with");
         assertFalse(isBlank(created.string("metadata_created")), "create returns metadata_created: " + created);
         assertFalse(isBlank(created.metadataModified()), "create returns metadata_modified: " + created);
-        assertEquals(id, subject().findDataset(id).orElseThrow().id());
+        assertEquals(id, find(id).id());
     }
 
     @Test
@@ -258,7 +258,7 @@ public abstract class CatalogContract {
 
         assertThrows(CatalogException.class, () -> create(second),
                 "a second dataset named " + first.name() + " must be refused");
-        assertEquals(first.id(), subject().findDataset(first.name()).orElseThrow().id(),
+        assertEquals(first.id(), find(first.name()).id(),
                 "the refused create must leave the first dataset in place");
     }
 
@@ -273,7 +273,7 @@ public abstract class CatalogContract {
 
         Dataset updated = subject().updateDataset(replacement);
 
-        Dataset found = subject().findDataset(created.id()).orElseThrow();
+        Dataset found = find(created.id());
         assertEquals("New title", updated.title());
         assertEquals("New title", found.title());
         assertNull(found.get("notes"), "package_update semantics: a field left out of an update is removed, but "
@@ -294,7 +294,7 @@ public abstract class CatalogContract {
         assertNotEquals(created.metadataModified(), updated.metadataModified(),
                 "an update must give a new metadata_modified; harvesters detect changes by it");
         assertNotEarlier(created.metadataModified(), updated.metadataModified());
-        Dataset found = subject().findDataset(created.id()).orElseThrow();
+        Dataset found = find(created.id());
         assertEquals(updated.metadataModified(), found.metadataModified());
         assertEquals(created.string("metadata_created"), found.string("metadata_created"),
                 "an update keeps the creation time");
@@ -313,14 +313,14 @@ public abstract class CatalogContract {
     void updateMakesADeletedDatasetActiveAgain() throws Exception {
         Dataset created = create(newDataset("revived"));
         subject().deleteDataset(created.id());
-        Dataset change = subject().findDataset(created.id()).orElseThrow();
+        Dataset change = find(created.id());
         change.remove("state");
         change.put("title", "Back again");
 
         Dataset updated = subject().updateDataset(change);
 
         assertEquals("active", updated.state());
-        Dataset found = subject().findDataset(created.id()).orElseThrow();
+        Dataset found = find(created.id());
         assertEquals("active", found.state(), "a harvested record that reappears makes its dataset active again");
         assertEquals("Back again", found.title());
     }
@@ -349,7 +349,7 @@ public abstract class CatalogContract {
 
         subject().deleteDataset(created.id());
 
-        assertEquals("deleted", subject().findDataset(created.id()).orElseThrow().state());
+        assertEquals("deleted", find(created.id()).state());
     }
 
     @Test
@@ -431,7 +431,8 @@ public abstract class CatalogContract {
 
         assertThrows(CatalogException.class, () -> createGroup(kind, second),
                 "a second " + kind + " named " + first.name() + " must be refused");
-        assertEquals(first.id(), subject().findGroup(kind, first.name()).orElseThrow().id());
+        assertEquals(first.id(), subject().findGroup(kind, first.name()).orElseThrow(
+                () -> new AssertionError("the first " + kind + " " + first.name() + " is gone")).id());
     }
 
     // ------------------------------------------------------------------ thread safety
@@ -481,7 +482,7 @@ public abstract class CatalogContract {
             }
         }
         assertEquals(1, created.size(), "creates of one name that succeeded: " + created);
-        assertEquals(created.get(0).id(), subject().findDataset(name).orElseThrow().id());
+        assertEquals(created.get(0).id(), find(name).id());
     }
 
     /** What one concurrent create returned or threw. */
@@ -525,6 +526,16 @@ public abstract class CatalogContract {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * Finds a dataset the test expects to exist, failing with a message that says so instead of a bare
+     * {@code NoSuchElementException}.
+     */
+    private Dataset find(String idOrName) throws Exception {
+        return subject().findDataset(idOrName)
+                .orElseThrow(() -> new AssertionError("dataset " + idOrName + " is not found, though the test "
+                        + "created it and deletes only mark datasets deleted"));
+    }
 
     /** The catalog of the current test, asked for once. */
     private Catalog subject() throws Exception {

@@ -121,6 +121,7 @@ public abstract class HarvestQueueContract {
      *
      * @param siteId the {@code ckan.site_id} to namespace by
      * @return the queue; the contract closes it after the test
+     * @throws Exception if the backend cannot be reached
      */
     protected abstract HarvestQueue openQueue(String siteId) throws Exception;
 
@@ -131,6 +132,7 @@ public abstract class HarvestQueueContract {
      *
      * @param queue the queue the consumer came from
      * @param consumer the consumer to abandon
+     * @throws Exception if the backend cannot be told
      */
     protected abstract void abandon(HarvestQueue queue, QueueConsumer consumer) throws Exception;
 
@@ -138,6 +140,7 @@ public abstract class HarvestQueueContract {
      * Removes whatever the backend left behind for a site (keys, queues), after its queue was closed.
      *
      * @param siteId a site id used by the test
+     * @throws Exception if the backend cannot be reached; the test then fails
      */
     protected void cleanUp(String siteId) throws Exception {}
 
@@ -150,6 +153,7 @@ public abstract class HarvestQueueContract {
      * A queue for a new site of its own.
      *
      * @return the queue, closed and cleaned up after the test
+     * @throws Exception if {@link #openQueue(String)} fails
      */
     protected final HarvestQueue newSiteQueue() throws Exception {
         String siteId = ExternalServices.uniqueSiteId(siteIdPrefix());
@@ -847,6 +851,13 @@ public abstract class HarvestQueueContract {
     /**
      * Takes batches of at most {@code max} until exactly {@code count} deliveries arrived, failing if a batch does not
      * come within {@link #EXPECTED_MESSAGE_WAIT} or holds more than {@code max}.
+     *
+     * @param consumer the consumer to poll
+     * @param count how many deliveries to take
+     * @param max the largest batch to ask for
+     * @return the deliveries, in the order they came
+     * @throws QueueException if the backend fails
+     * @throws InterruptedException if the test is interrupted
      */
     protected static List<Delivery> takeBatches(QueueConsumer consumer, int count, int max)
             throws QueueException, InterruptedException {
@@ -864,7 +875,12 @@ public abstract class HarvestQueueContract {
         return taken;
     }
 
-    /** Reads the ids out of fetch deliveries, in order. */
+    /**
+     * Reads the ids out of fetch deliveries, in order.
+     *
+     * @param deliveries fetch deliveries
+     * @return their object ids
+     */
     protected static List<String> idsOf(List<Delivery> deliveries) {
         List<String> ids = new ArrayList<>(deliveries.size());
         for (Delivery delivery : deliveries) {
@@ -873,13 +889,26 @@ public abstract class HarvestQueueContract {
         return ids;
     }
 
-    /** Polls for a message the test expects, failing if none comes. */
+    /**
+     * Polls for a message the test expects, failing if none comes within {@link #EXPECTED_MESSAGE_WAIT}.
+     *
+     * @param consumer the consumer to poll
+     * @return the delivery
+     * @throws QueueException if the backend fails
+     * @throws InterruptedException if the test is interrupted
+     */
     protected static Delivery expectDelivery(QueueConsumer consumer) throws QueueException, InterruptedException {
         return consumer.poll(EXPECTED_MESSAGE_WAIT)
                 .orElseThrow(() -> new AssertionError("no message arrived within " + EXPECTED_MESSAGE_WAIT));
     }
 
-    /** Asserts that no message arrives within {@link #ABSENT_MESSAGE_WAIT}. */
+    /**
+     * Asserts that no message arrives within {@link #ABSENT_MESSAGE_WAIT}.
+     *
+     * @param consumer the consumer to poll
+     * @throws QueueException if the backend fails
+     * @throws InterruptedException if the test is interrupted
+     */
     protected static void assertNoDelivery(QueueConsumer consumer) throws QueueException, InterruptedException {
         Optional<Delivery> unexpected = consumer.poll(ABSENT_MESSAGE_WAIT);
         if (unexpected.isPresent()) {
@@ -887,7 +916,13 @@ public abstract class HarvestQueueContract {
         }
     }
 
-    /** Reads the id out of a delivery, failing if the body is not a message of that queue. */
+    /**
+     * Reads the id out of a delivery, failing if the body is not a message of that queue.
+     *
+     * @param queue the queue the delivery came from
+     * @param delivery the delivery
+     * @return the job id (gather) or object id (fetch) it carries
+     */
     protected static String idOf(QueueName queue, Delivery delivery) {
         return QueueMessages.id(queue, delivery.body())
                 .orElseThrow(() -> new AssertionError("not a " + queue + " message: " + delivery.body()));

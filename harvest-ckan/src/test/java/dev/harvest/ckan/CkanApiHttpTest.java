@@ -198,12 +198,12 @@ class CkanApiHttpTest {
         CkanApi api = new CkanApi(remote.url(), "secret-token", null, transport().build());
 
         CkanRemoteException e = assertThrows(CkanRemoteException.class,
-                () -> api.post("package_create", Map.of("name", "x")));
+                () -> api.post("package_create", Map.of("name", "retried")));
 
         assertEquals(503, e.httpStatus());
         assertEquals(1, remote.requests.size());
         assertTrue(sleeps.isEmpty());
-        assertEquals(null, remote.dataset("x"));
+        assertEquals(null, remote.dataset("retried"));
     }
 
     @Test
@@ -211,9 +211,9 @@ class CkanApiHttpTest {
         remote.enqueue(MockCkan.Scripted.status(503, "busy").withHeader("Retry-After", "2"));
         CkanApi api = new CkanApi(remote.url(), "secret-token", null, transport().build());
 
-        JsonNode created = api.post("package_create", Map.of("name", "x"));
+        JsonNode created = api.post("package_create", Map.of("name", "retried"));
 
-        assertEquals("x", created.get("name").asText());
+        assertEquals("retried", created.get("name").asText());
         assertEquals(List.of(Duration.ofSeconds(2)), sleeps);
         assertEquals(2, remote.requests.size());
     }
@@ -260,7 +260,7 @@ class CkanApiHttpTest {
         CkanApi api = new CkanApi(remote.url(), "secret-token", null, transport().build());
 
         CkanRemoteException e = assertThrows(CkanRemoteException.class,
-                () -> api.post("package_create", Map.of("name", "x")));
+                () -> api.post("package_create", Map.of("name", "retried")));
 
         assertEquals(500, e.httpStatus());
         assertEquals(1, remote.requests.size());

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.harvest.api.HarvestSource;
 import dev.harvest.api.catalog.CatalogException;
 import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.api.catalog.GroupKind;
+import dev.harvest.testkit.HarvestResult;
+import dev.harvest.testkit.HarvestTestBed;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,12 +19,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Harvesting one CKAN into another through {@link CkanCatalog}, and the catalog's error handling. */
+/**
+ * Harvesting one CKAN into another through {@link CkanCatalog}, with the real engine ({@link HarvestTestBed}), and the
+ * catalog's error handling. {@link CkanCatalogContractTest} checks the catalog against the contract every catalog
+ * passes.
+ */
 class CkanCatalogTest {
 
     MockCkan remote;
     MockCkan target;
     CkanCatalog catalog;
+    HarvestTestBed testBed;
 
     @BeforeEach
     void start() throws Exception {
@@ -32,20 +40,29 @@ class CkanCatalogTest {
 
     @AfterEach
     void stop() {
-        remote.close();
-        target.close();
+        try {
+            if (testBed != null) {
+                testBed.close();
+            }
+        } finally {
+            remote.close();
+            target.close();
+        }
     }
 
-    TestHarvestRunner runner(String config) {
-        return new TestHarvestRunner(new CkanHarvester(CkanHarvesterScenarioTest.fastTransport()), catalog,
-                remote.url(), config);
+    /** A source on a test bed whose catalog is the target CKAN. */
+    HarvestSource source(String config) {
+        testBed = HarvestTestBed.builder().harvester(new CkanHarvester(CkanHarvesterScenarioTest.fastTransport()))
+                .catalog(catalog).build();
+        return testBed.source("remote-ckan", remote.url(), config);
     }
 
     @Test
     void aHarvestCreatesTheRemoteDatasetsInTheTargetCkanWithTheirIds() throws Exception {
-        TestHarvestRunner.JobResult job = runner("{\"remote_groups\": \"create\"}").run();
+        HarvestSource source = source("{\"remote_groups\": \"create\"}");
 
-        assertTrue(job.errorFree(), () -> job.errorByGuid + " " + job.gatherErrors);
+        testBed.harvest(source).assertFinishedWithoutErrors().assertCounts(2, 0, 0, 0, 0);
+
         assertEquals("dataset1", target.dataset(CkanHarvesterScenarioTest.DATASET1).get("name"));
         assertEquals("cabinet-office-energy-use", target.dataset(CkanHarvesterScenarioTest.CABINET).get("name"));
         assertEquals("group1", target.groups.get(0).get("name"));
@@ -58,15 +75,17 @@ class CkanCatalogTest {
         for (int i = 0; i < 3; i++) {
             remote.addDataset("extra-" + i, "extra-" + i, "org", "2014-01-01T00:00:00");
         }
-        TestHarvestRunner runner = runner("");
-        runner.run();
+        HarvestSource source = source("");
+        testBed.harvest(source).assertFinishedWithoutErrors();
         remote.dataset("extra-1").put("title", "Retitled");
         remote.dataset("extra-1").put("metadata_modified", "2050-01-01T00:00:00");
         remote.datasets.remove(remote.dataset("extra-2"));
 
-        TestHarvestRunner.JobResult second = runner.run();
+        HarvestResult second = testBed.harvest(source);
 
-        assertEquals(Map.of("extra-1", "updated", "extra-2", "deleted"), second.statusByGuid);
+        second.assertFinishedWithoutErrors();
+        assertEquals(Map.of("extra-1", "updated", "extra-2", "deleted"),
+                CkanHarvesterScenarioTest.statusByGuid(second));
         assertEquals("Retitled", target.dataset("extra-1").get("title"));
         assertEquals("deleted", target.dataset("extra-2").get("state"));
         assertEquals(1, target.requestsTo("package_update").size());
@@ -84,6 +103,17 @@ class CkanCatalogTest {
                 + target.url() + "/api/3/action/package_create: Validation Error: "), e.getMessage());
         assertTrue(e.getMessage().contains("name: That URL is already in use."), e.getMessage());
         assertTrue(e.getMessage().contains("tags: Tag \"bad%tag\" must be alphanumeric"), e.getMessage());
+    }
+
+    @Test
+    void aDatasetIdTakenOnTheTargetIsRefusedAndTheDatasetLeftAlone() {
+        target.addDataset("taken-id", "taken", "org", "2020-01-01T00:00:00");
+
+        CatalogException e = assertThrows(CatalogException.class,
+                () -> catalog.createDataset(new Dataset(Map.of("id", "taken-id", "name", "another-name"))));
+
+        assertTrue(e.getMessage().contains("Validation Error: id: Dataset id already exists"), e.getMessage());
+        assertEquals("taken", target.dataset("taken-id").get("name"));
     }
 
     @Test

@@ -5,21 +5,39 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.harvest.api.ConfigValidationException;
+import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.GroupKind;
+import dev.harvest.testkit.HarvestTestBed;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Source configuration checks: ckanext-harvest's messages, and the options it left unchecked. */
+/**
+ * Source configuration checks: ckanext-harvest's messages, and the options it left unchecked. The harvester validates
+ * with what the engine hands it (the test bed's {@link HarvestTestBed#validationContext()}: its embedded catalog and
+ * settings); one test bed serves the whole class, since validation only reads the catalog.
+ */
 class CkanSourceConfigTest {
 
-    final InMemoryCatalog catalog = new InMemoryCatalog();
+    static HarvestTestBed testBed;
     final CkanHarvester harvester = new CkanHarvester(CkanHarvesterScenarioTest.fastTransport());
 
+    @BeforeAll
+    static void openTheTestBed() {
+        testBed = HarvestTestBed.of(new CkanHarvester(CkanHarvesterScenarioTest.fastTransport()));
+    }
+
+    @AfterAll
+    static void closeTheTestBed() {
+        testBed.close();
+    }
+
     String validate(String config) throws ConfigValidationException {
-        return harvester.validateConfig(config, new TestValidationContext(catalog));
+        return harvester.validateConfig(config, testBed.validationContext());
     }
 
     String rejection(String config) {
@@ -104,8 +122,8 @@ class CkanSourceConfigTest {
 
     @Test
     void defaultGroupsAreResolvedAndStoredAsDefaultGroupDicts() throws Exception {
-        catalog.addGroup(GroupKind.GROUP, "id-2", "science");
-        catalog.addGroup(GroupKind.GROUP, "id-3", "spend-data");
+        testBed.catalog().createGroup(GroupKind.GROUP, new CatalogGroup(Map.of("id", "id-2", "name", "science")));
+        testBed.catalog().createGroup(GroupKind.GROUP, new CatalogGroup(Map.of("id", "id-3", "name", "spend-data")));
 
         String stored = validate("{\"default_groups\": [\"science\", \"id-3\"], \"x\": 1}");
 

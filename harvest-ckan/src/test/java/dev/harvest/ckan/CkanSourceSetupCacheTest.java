@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.harvest.api.ConfigValidationException;
 import dev.harvest.api.HarvestSource;
+import dev.harvest.testkit.HarvestTestBed;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -167,16 +168,15 @@ class CkanSourceSetupCacheTest {
     }
 
     @Test
-    void aWholeJobWorksOutItsSourceSetupOnce() throws Exception {
-        try (MockCkan remote = MockCkan.withMockDatasets()) {
-            TestHarvestRunner runner = new TestHarvestRunner(harvester, new InMemoryCatalog(), remote.url(),
+    void aWholeJobThroughTheEngineWorksOutItsSourceSetupOnce() throws Exception {
+        try (MockCkan remote = MockCkan.withMockDatasets();
+                HarvestTestBed testBed = HarvestTestBed.of(harvester)) {
+            HarvestSource source = testBed.source("remote-ckan", remote.url(),
                     "{\"default_tags\": [{\"name\": \"geo\"}]}");
 
-            TestHarvestRunner.JobResult job = runner.run();
+            testBed.harvest(source).assertFinishedWithoutErrors().assertCounts(2, 0, 0, 0, 0);
 
-            assertTrue(job.errorFree(), () -> job.errorByGuid + " " + job.gatherErrors);
-            assertEquals(2, job.count("added"));
-            assertEquals(1, harvester.cachedSetups());
+            assertEquals(1, harvester.cachedSetups(), "gather, fetch, import and the engine's questions share one");
         }
     }
 }

@@ -12,6 +12,9 @@ import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -25,18 +28,29 @@ import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A fake CKAN for tests, after ckanext-harvest's {@code mock_ckan.py} (spec §15.8) but with a real search:
  * {@code package_search} filters its datasets by the {@code fq} terms the harvester sends (organization and group
- * includes/excludes, {@code metadata_modified} ranges), sorts by id, honours {@code start}, caps {@code rows} at
- * {@link #rowsMax} and supports {@code fl=id}. An unknown {@code fq} is a 400, as in the original.
+ * includes/excludes, {@code metadata_modified} ranges, {@code id:"..."}), sorts by id, honours {@code start}, caps
+ * {@code rows} at {@link #rowsMax} and supports {@code fl=id}. Like CKAN's search index it never lists a dataset in
+ * state {@code deleted}, nor a private one without {@code include_private=true}. An unknown {@code fq} is a 400, as in
+ * the original.
  *
  * <p>A first path segment other than {@code api} is a test name: {@code site_down} answers 500, {@code
  * datasets_added} simulates a dataset inserted while paging, {@code invalid_tag} replaces every dataset's tags.
- * Scripted responses ({@link #enqueue}) are served before routing, to simulate failures. POST actions write to the
- * in-memory store when the request carries {@link #writeToken}, so the same class is the target of a
- * {@link CkanCatalog}. Every request is recorded.
+ * Scripted responses ({@link #enqueue}, or {@link #enqueueFor} for the requests a predicate picks) are served before
+ * routing, to simulate failures. Every request is recorded.
+ *
+ * <p>POST actions write to the in-memory store when the request carries {@link #writeToken}, so the same class is the
+ * target of a {@link CkanCatalog}; they behave as CKAN's do, which {@code CkanCatalogContractTest} checks through the
+ * catalog: {@code package_create} refuses a taken name or id (409, {@code Validation Error}) and sets
+ * {@code metadata_created} and {@code metadata_modified} itself; {@code package_update} replaces the whole dict
+ * (fields left out are gone), keeps {@code metadata_created}, gives a new, later {@code metadata_modified} and makes the
+ * dataset active; {@code package_delete} sets state {@code deleted} and keeps the dataset findable by id and name; an
+ * unknown id is CKAN's 404 {@code Not Found Error}. Group and organization names and ids are unique across both kinds,
+ * as in CKAN's one {@code group} table. Writes are atomic: concurrent requests are served by several threads.
  */
 final class MockCkan implements AutoCloseable {
 
@@ -51,6 +65,7 @@ final class MockCkan implements AutoCloseable {
     private static final Pattern GROUP_INCLUDE = Pattern.compile("groups:([\\w-]+)");
     private static final Pattern MODIFIED = Pattern.compile("metadata_modified:\\[(\\S+)Z TO \\*]");
     private static final Pattern ID = Pattern.compile("id:\"([^\"]+)\"");
+    private static final DateTimeFormatter CKAN_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS");
 
     /** One request as received. */
     record Recorded(String method, String path, Map<String, String> params, Map<String, String> headers,
@@ -94,6 +109,12 @@ final class MockCkan implements AutoCloseable {
     final List<Map<String, Object>> groups = new CopyOnWriteArrayList<>();
     final List<Recorded> requests = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedDeque<Scripted> script = new ConcurrentLinkedDeque<>();
+    /** Scripted responses for the requests a predicate picks, tried before {@link #script}. */
+    private final List<Map.Entry<Predicate<Recorded>, ConcurrentLinkedDeque<Scripted>>> targetedScripts =
+            new CopyOnWriteArrayList<>();
+    /** Serialises the writes of datasets, as CKAN's unique name and id columns do. */
+    private final Object datasetWrites = new Object();
+    private LocalDateTime lastWriteTime = LocalDateTime.MIN;
     volatile int rowsMax = 1000;
     volatile String writeToken = "secret-token";
     /** ckanext-harvest's mock has no organization_show; a writable target has one. */
@@ -135,13 +156,45 @@ final class MockCkan implements AutoCloseable {
         script.addAll(List.of(responses));
     }
 
+    /**
+     * Scripts the answers to the requests that {@code when} picks, e.g. only the {@code fl=id} listing or only
+     * {@code package_show}; other requests are routed as usual.
+     *
+     * @param when which requests get the scripted responses
+     * @param responses served, in order, to the next requests it picks
+     */
+    void enqueueFor(Predicate<Recorded> when, Scripted... responses) {
+        targetedScripts.add(Map.entry(when, new ConcurrentLinkedDeque<>(List.of(responses))));
+    }
+
+    /** @return a predicate picking the requests to one action, e.g. {@code package_show} */
+    static Predicate<Recorded> action(String action) {
+        return request -> request.path().endsWith("/" + action);
+    }
+
+    /** @return a predicate picking the id listing of an incremental gather ({@code package_search} with fl=id) */
+    static Predicate<Recorded> idListing() {
+        return request -> request.path().endsWith("/package_search") && "id".equals(request.params().get("fl"));
+    }
+
+    /** @return a {@code package_search} answer listing exactly these ids (with {@code fl=id}) */
+    static Scripted idPage(String... ids) {
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (String id : ids) {
+            results.add(Map.of("id", id));
+        }
+        return ok(Map.of("count", ids.length, "results", results));
+    }
+
     List<Recorded> requestsTo(String action) {
         return requests.stream().filter(r -> r.path().endsWith("/" + action)).toList();
     }
 
+    /** @return the dataset with this id, else the one with this name (as CKAN's package_show), or null */
     Map<String, Object> dataset(String idOrName) {
-        return datasets.stream().filter(d -> idOrName.equals(d.get("id")) || idOrName.equals(d.get("name")))
-                .findFirst().orElse(null);
+        return datasets.stream().filter(d -> idOrName.equals(d.get("id"))).findFirst()
+                .orElseGet(() -> datasets.stream().filter(d -> idOrName.equals(d.get("name"))).findFirst()
+                        .orElse(null));
     }
 
     /** Adds a dataset in package_show form with the given id, name, organization and modification date. */
@@ -202,7 +255,10 @@ final class MockCkan implements AutoCloseable {
                     parseQuery(rawQuery), headers, body);
             requests.add(request);
 
-            Scripted scripted = scriptApplies.test(request) ? script.poll() : null;
+            Scripted scripted = targetedScript(request);
+            if (scripted == null && scriptApplies.test(request)) {
+                scripted = script.poll();
+            }
             if (scripted != null) {
                 send(exchange, scripted);
                 return;
@@ -228,6 +284,18 @@ final class MockCkan implements AutoCloseable {
             e.printStackTrace();
             throw e;
         }
+    }
+
+    private Scripted targetedScript(Recorded request) {
+        for (Map.Entry<Predicate<Recorded>, ConcurrentLinkedDeque<Scripted>> targeted : targetedScripts) {
+            if (targeted.getKey().test(request)) {
+                Scripted scripted = targeted.getValue().poll();
+                if (scripted != null) {
+                    return scripted;
+                }
+            }
+        }
+        return null;
     }
 
     private Scripted route(Recorded request, String path, String testName) {
@@ -278,6 +346,7 @@ final class MockCkan implements AutoCloseable {
         }
         List<Map<String, Object>> matching = datasets.stream()
                 .filter(d -> filters.stream().allMatch(f -> f.test(d)))
+                .filter(d -> !"deleted".equals(d.get("state")))
                 .filter(d -> "true".equals(params.get("include_private")) || !Boolean.TRUE.equals(d.get("private")))
                 .sorted(Comparator.comparing(d -> String.valueOf(d.get("id"))))
                 .toList();
@@ -347,63 +416,43 @@ final class MockCkan implements AutoCloseable {
         }
         switch (action) {
             case "package_create", "package_update" -> {
-                boolean create = action.equals("package_create");
-                Map<String, Object> existing = data.get("id") == null ? null : dataset((String) data.get("id"));
-                if (!create && existing == null) {
-                    return envelopeError(404, "Not Found Error", "Not found");
+                synchronized (datasetWrites) {
+                    return writeDataset(action.equals("package_create"), data);
                 }
-                Map<String, Object> errors = new LinkedHashMap<>();
-                Object name = data.get("name");
-                if (!(name instanceof String text) || text.isBlank()) {
-                    errors.put("name", List.of("Missing value"));
-                } else if (datasets.stream().anyMatch(d -> name.equals(d.get("name")) && d != existing)) {
-                    errors.put("name", List.of("That URL is already in use."));
-                }
-                if (data.get("tags") instanceof List<?> tags) {
-                    for (Object tag : tags) {
-                        Object tagName = tag instanceof Map<?, ?> m ? m.get("name") : tag;
-                        if (!String.valueOf(tagName).matches("[\\w \\-.]+")) {
-                            errors.put("tags", List.of("Tag \"" + tagName + "\" must be alphanumeric characters "
-                                    + "or symbols: -_."));
-                        }
-                    }
-                }
-                if (!errors.isEmpty()) {
-                    errors.put("__type", "Validation Error");
-                    return error(409, errors);
-                }
-                Map<String, Object> stored = new LinkedHashMap<>(data);
-                stored.putIfAbsent("id", UUID.randomUUID().toString());
-                stored.put("state", "active");
-                stored.put("metadata_modified", LocalDateTime.now().toString());
-                if (existing != null) {
-                    stored.putIfAbsent("metadata_created", existing.get("metadata_created"));
-                    datasets.remove(existing);
-                } else {
-                    stored.put("metadata_created", stored.get("metadata_modified"));
-                }
-                datasets.add(stored);
-                return ok(stored);
             }
             case "package_delete" -> {
-                Map<String, Object> existing = dataset(String.valueOf(data.get("id")));
-                if (existing == null) {
-                    return envelopeError(404, "Not Found Error", "Not found");
+                synchronized (datasetWrites) {
+                    Map<String, Object> existing = dataset(String.valueOf(data.get("id")));
+                    if (existing == null) {
+                        return envelopeError(404, "Not Found Error", "Not found");
+                    }
+                    existing.put("state", "deleted");
+                    existing.put("metadata_modified", nextWriteTime());
+                    return ok(null);
                 }
-                existing.put("state", "deleted");
-                return ok(null);
             }
             case "group_create", "organization_create" -> {
                 List<Map<String, Object>> store = action.startsWith("group") ? groups : orgs;
                 // check and add under one lock, as CKAN's unique name column does: concurrent requests are served
-                // by several handler threads
-                synchronized (store) {
-                    if (store.stream().anyMatch(g -> g.get("name").equals(data.get("name")))) {
+                // by several handler threads. Groups and organizations share CKAN's group table, so a name or an id
+                // is unique across both.
+                synchronized (groups) {
+                    if (!(data.get("name") instanceof String name) || name.isBlank()) {
+                        return error(409, Map.of("__type", "Validation Error", "name", List.of("Missing value")));
+                    }
+                    if (Stream.concat(groups.stream(), orgs.stream()).anyMatch(g -> name.equals(g.get("name")))) {
                         return error(409, Map.of("__type", "Validation Error", "name",
                                 List.of("Group name already exists in database")));
                     }
+                    Object id = data.get("id");
+                    if (id != null
+                            && Stream.concat(groups.stream(), orgs.stream()).anyMatch(g -> id.equals(g.get("id")))) {
+                        return error(409, Map.of("__type", "Validation Error", "id",
+                                List.of("Group id already exists in database")));
+                    }
                     Map<String, Object> stored = new LinkedHashMap<>(data);
                     stored.putIfAbsent("id", UUID.randomUUID().toString());
+                    stored.putIfAbsent("state", "active");
                     store.add(stored);
                     return ok(stored);
                 }
@@ -411,6 +460,79 @@ final class MockCkan implements AutoCloseable {
             default -> {
                 return Scripted.status(400, "Bad request - Action name not known: " + action);
             }
+        }
+    }
+
+    /**
+     * CKAN's package_create and package_update: names and ids are unique, the server sets the timestamps, an update
+     * replaces the whole dict. Called under {@link #datasetWrites}.
+     */
+    private Scripted writeDataset(boolean create, Map<String, Object> data) {
+        Object givenId = data.get("id");
+        Map<String, Object> existing;
+        if (create) {
+            existing = null;
+            if (givenId != null && datasets.stream().anyMatch(d -> givenId.equals(d.get("id")))) {
+                return error(409, Map.of("__type", "Validation Error", "id", List.of("Dataset id already exists")));
+            }
+        } else {
+            existing = givenId == null ? null : dataset(String.valueOf(givenId));
+            if (existing == null) {
+                return envelopeError(404, "Not Found Error", "Not found");
+            }
+        }
+        Map<String, Object> errors = new LinkedHashMap<>();
+        Object name = data.get("name");
+        if (!(name instanceof String text) || text.isBlank()) {
+            errors.put("name", List.of("Missing value"));
+        } else if (!text.matches("[a-z0-9_-]{2,100}")) {
+            errors.put("name", List.of("Must be purely lowercase alphanumeric (ascii) characters and these symbols: "
+                    + "-_"));
+        } else if (datasets.stream().anyMatch(d -> name.equals(d.get("name")) && d != existing)) {
+            errors.put("name", List.of("That URL is already in use."));
+        }
+        if (data.get("tags") instanceof List<?> tags) {
+            for (Object tag : tags) {
+                Object tagName = tag instanceof Map<?, ?> m ? m.get("name") : tag;
+                if (!String.valueOf(tagName).matches("[\\w \\-.]+")) {
+                    errors.put("tags", List.of("Tag \"" + tagName + "\" must be alphanumeric characters "
+                            + "or symbols: -_."));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            errors.put("__type", "Validation Error");
+            return error(409, errors);
+        }
+        Map<String, Object> stored = new LinkedHashMap<>(data);
+        String now = nextWriteTime();
+        if (existing != null) {
+            stored.put("id", existing.get("id"));
+            stored.put("metadata_created", existing.get("metadata_created"));
+        } else {
+            stored.putIfAbsent("id", UUID.randomUUID().toString());
+            stored.put("metadata_created", now);
+        }
+        stored.put("metadata_modified", now);
+        stored.put("state", "active");
+        if (existing != null) {
+            for (int i = 0; i < datasets.size(); i++) {
+                if (datasets.get(i) == existing) {
+                    datasets.set(i, stored);
+                }
+            }
+        } else {
+            datasets.add(stored);
+        }
+        return ok(stored);
+    }
+
+    /** A write time in CKAN's format (UTC, microseconds), later than every earlier one even within a clock tick. */
+    private String nextWriteTime() {
+        synchronized (datasetWrites) {
+            LocalDateTime now = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
+            lastWriteTime = now.isAfter(lastWriteTime) ? now : lastWriteTime.plus(1, ChronoUnit.MICROS);
+            return CKAN_TIME.format(lastWriteTime);
         }
     }
 

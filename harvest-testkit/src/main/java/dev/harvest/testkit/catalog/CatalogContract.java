@@ -262,6 +262,18 @@ public abstract class CatalogContract {
                 "the refused create must leave the first dataset in place");
     }
 
+    @Test
+    void createWithATakenIdFailsWithACatalogException() throws Exception {
+        Dataset first = create(newDataset("taken-id"));
+        Dataset second = newDataset("other-name");
+        second.put("id", first.id());
+
+        assertThrows(CatalogException.class, () -> create(second),
+                "a second dataset with id " + first.id() + " must be refused");
+        assertEquals(first.name(), find(first.id()).name(), "the refused create must leave the first dataset as it was");
+        assertEquals(Optional.empty(), subject().findDataset(second.name()), "the refused create must create nothing");
+    }
+
     // ------------------------------------------------------------------ updateDataset
 
     @Test

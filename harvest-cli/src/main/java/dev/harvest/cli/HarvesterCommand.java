@@ -84,7 +84,10 @@ public final class HarvesterCommand implements Runnable {
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         // "source create ..." runs the verb; after the first positional argument, every argument is the legacy
         // "source NAME URL TYPE [TITLE] ..." form's, even one spelled like a verb
-        commandLine.getSubcommands().get("source").setStopAtPositional(true);
+        CommandLine source = commandLine.getSubcommands().get("source");
+        source.setStopAtPositional(true);
+        // setStopAtPositional reaches the verbs too; they take options after their arguments
+        source.getSubcommands().values().forEach(verb -> verb.setStopAtPositional(false));
         SourceCommands.Update.configureOptions(
                 commandLine.getSubcommands().get("source").getSubcommands().get("update").getCommandSpec());
         commandLine.setExecutionStrategy(parseResult -> {

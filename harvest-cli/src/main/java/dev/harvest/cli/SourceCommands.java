@@ -169,7 +169,9 @@ final class SourceCommands {
                         @SuppressWarnings("unchecked")
                         public <T> T set(T value) {
                             java.nio.file.Path old = root.config;
-                            root.config = (java.nio.file.Path) value;
+                            if (value != null) { // picocli sets the (null) default when -c is not given here
+                                root.config = (java.nio.file.Path) value;
+                            }
                             return (T) old;
                         }
                     }).build());

@@ -92,6 +92,9 @@ public final class Reimporter {
         while (true) {
             List<String> ids = objects.reimportIds(selection, after, pageSize);
             if (ids.isEmpty()) {
+                if (selection.activeEmbeddedDatasets()) {
+                    missing += objects.countReimportWithoutActiveDataset(selection);
+                }
                 return new Summary(imported, failed, missing);
             }
             after = ids.get(ids.size() - 1);

@@ -152,10 +152,10 @@ public final class HarvestQueries {
                 objects.setString(1, jobId);
                 try (java.sql.ResultSet rows = objects.executeQuery()) {
                     while (rows.next()) {
-                        int line = rows.getInt(6);
+                        int number = rows.getInt(6);
+                        Integer line = rows.wasNull() ? null : number;
                         sink.accept(new ErrorRow(rows.getString(1), rows.getString(2), rows.getString(3),
-                                rows.getString(4), rows.getString(5), rows.wasNull() ? null : line,
-                                time(rows.getTimestamp(7))));
+                                rows.getString(4), rows.getString(5), line, time(rows.getTimestamp(7))));
                         count++;
                     }
                 }

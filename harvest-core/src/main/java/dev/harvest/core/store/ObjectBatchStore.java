@@ -524,10 +524,49 @@ public final class ObjectBatchStore {
      * @return object ids, ascending
      */
     public List<String> reimportIds(ReimportSelection selection, String afterId, int limit) {
-        StringBuilder sql = new StringBuilder("select o.id from harvest_object o where o.id > ? and o.kind = '"
-                + ObjectKind.HARVEST.value() + "' and " + Transitions.finished("o"));
         List<String> values = new ArrayList<>();
         values.add(afterId);
+        String sql = "select o.id from harvest_object o where o.id > ? and "
+                + reimportCondition(selection, selection.activeEmbeddedDatasets(), values) + " order by o.id";
+        return database.read(session -> session.doReturningWork(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(sql)) {
+                bind(select, 1, values);
+                select.setMaxRows(limit);
+                List<String> ids = new ArrayList<>(limit);
+                try (ResultSet result = select.executeQuery()) {
+                    while (result.next() && ids.size() < limit) {
+                        ids.add(result.getString(1));
+                    }
+                }
+                return ids;
+            }
+        }));
+    }
+
+    /**
+     * @param selection a selection that joins the embedded catalog's datasets
+     * @return how many objects it leaves out because their dataset is not active; one statement
+     */
+    public long countReimportWithoutActiveDataset(ReimportSelection selection) {
+        List<String> values = new ArrayList<>();
+        String sql = "select count(*) from harvest_object o where " + reimportCondition(selection, false, values)
+                + " and not exists (select 1 from catalog_dataset d where d.id = o.package_id and d.state = 'active')";
+        return database.read(session -> session.doReturningWork(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(sql)) {
+                if (!values.isEmpty()) {
+                    bind(select, 1, values);
+                }
+                try (ResultSet result = select.executeQuery()) {
+                    result.next();
+                    return result.getLong(1);
+                }
+            }
+        }));
+    }
+
+    private String reimportCondition(ReimportSelection selection, boolean activeDatasets, List<String> values) {
+        StringBuilder sql = new StringBuilder("o.kind = '" + ObjectKind.HARVEST.value() + "' and "
+                + Transitions.finished("o"));
         if (selection.objectId() != null) {
             sql.append(" and o.id = ?");
             values.add(selection.objectId());
@@ -555,7 +594,7 @@ public final class ObjectBatchStore {
                     .append(marks(selection.segments().length())).append(")");
             selection.segments().chars().forEach(c -> values.add(String.valueOf((char) c)));
         }
-        if (selection.activeEmbeddedDatasets()) {
+        if (activeDatasets) {
             sql.append(" and exists (select 1 from catalog_dataset d where d.id = o.package_id and d.state = 'active')");
         }
         if (!selection.excludedSourceIds().isEmpty()) {
@@ -563,20 +602,7 @@ public final class ObjectBatchStore {
                     .append(")");
             values.addAll(selection.excludedSourceIds());
         }
-        sql.append(" order by o.id");
-        return database.read(session -> session.doReturningWork(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
-                bind(select, 1, values);
-                select.setMaxRows(limit);
-                List<String> ids = new ArrayList<>(limit);
-                try (ResultSet result = select.executeQuery()) {
-                    while (result.next() && ids.size() < limit) {
-                        ids.add(result.getString(1));
-                    }
-                }
-                return ids;
-            }
-        }));
+        return sql.toString();
     }
 
     /**

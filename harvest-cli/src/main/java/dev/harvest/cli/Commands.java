@@ -7,7 +7,6 @@ import dev.harvest.api.queue.QueueName;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.HarvestException;
 import dev.harvest.core.JobReport;
-import dev.harvest.core.SourceRequest;
 import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.config.SettingDeclarations;
 import dev.harvest.core.db.HarvestDatabase;
@@ -24,12 +23,14 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -41,17 +42,32 @@ final class Commands {
 
     private Commands() {}
 
+    /** {@code -h}/{@code --help} on every subcommand: prints its usage and exits 0. */
+    static final class HelpOption {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+    }
+
     /** What every subcommand shares: opening the engine from {@code --config} and {@code --plugins}. */
     abstract static class HarvestCommand implements Callable<Integer> {
-
-        @ParentCommand
-        HarvesterCommand parent;
 
         @Spec
         CommandSpec spec;
 
+        @Mixin
+        HelpOption helpOption;
+
+        /** @return the top command, whose inherited options ({@code -c}, {@code --plugins}) hold their values */
+        HarvesterCommand root() {
+            return (HarvesterCommand) spec.root().userObject();
+        }
+
         PrintWriter out() {
             return spec.commandLine().getOut();
+        }
+
+        PrintWriter err() {
+            return spec.commandLine().getErr();
         }
 
         /** The class loader of the jars in the plugins folder, or the application's when there is none. */
@@ -84,8 +100,8 @@ final class Commands {
         }
 
         Harvest openHarvest() {
-            ClassLoader classLoader = pluginClassLoader(parent.pluginsDir);
-            HarvestConfig config = config(parent.config);
+            ClassLoader classLoader = pluginClassLoader(root().pluginsDir);
+            HarvestConfig config = config(root().config);
             return Harvest.builder(config).classLoader(classLoader).build();
         }
 
@@ -107,6 +123,28 @@ final class Commands {
             out.println("\tactive: " + (source.active() ? "True" : "False"));
             out.println("\tfrequency: " + source.frequency());
             out.println("\tjobs: " + harvest.queries().jobCount(source.id()));
+            out.println();
+        }
+
+        /**
+         * The source block of {@link #printSource} (ckanext-harvest's lines, in its order) followed by every other
+         * field: title, owner organization, the configuration with credentials masked, and the last job.
+         */
+        void printSourceDetails(Harvest harvest, HarvestSource source) {
+            PrintWriter out = out();
+            out.println("Source id: " + source.id());
+            out.println("\tname: " + source.name());
+            out.println("\turl: " + source.url());
+            out.println("\ttype: " + source.type());
+            out.println("\tactive: " + (source.active() ? "True" : "False"));
+            out.println("\tfrequency: " + source.frequency());
+            out.println("\tjobs: " + harvest.queries().jobCount(source.id()));
+            out.println("\ttitle: " + (source.title() == null ? "" : source.title()));
+            out.println("\towner_org: " + (source.ownerOrg() == null ? "" : source.ownerOrg()));
+            out.println("\tconfig: " + Secrets.maskConfig(source.config()));
+            out.println("\tlast_job: " + harvest.queries().latestJob(source.id())
+                    .map(job -> job.status() + " (job " + job.id() + ", created " + job.created() + ")")
+                    .orElse("none"));
             out.println();
         }
 
@@ -135,7 +173,8 @@ final class Commands {
             if (!withErrors.isEmpty()) {
                 out.println("\tDocument errors: " + withErrors.size()
                         + (withErrors.size() == JobReport.OBJECT_LIMIT ? " or more" : "") + " documents with errors"
-                        + (withErrors.size() > 20 ? " (the first 20 shown; harvester report lists the rest)" : ""));
+                        + (withErrors.size() > 20 ? " (the first 20 shown; harvester report --all lists every error)"
+                                : ""));
                 for (ObjectSummary object : withErrors.subList(0, Math.min(20, withErrors.size()))) {
                     object.errors().forEach(message -> out.println("\t\t- " + object.guid() + ": " + message));
                 }
@@ -151,6 +190,9 @@ final class Commands {
         @Spec
         CommandSpec spec;
 
+        @Mixin
+        HelpOption helpOption;
+
         @Override
         public Integer call() {
             HarvestConfig config = HarvestCommand.config(parent.config)
@@ -158,46 +200,6 @@ final class Commands {
             HarvestDatabase.initialise(config);
             spec.commandLine().getOut().println("DB tables created");
             return 0;
-        }
-    }
-
-    @Command(name = "source", description = {
-        "source {name} {url} {type} [{title}] [{active}] [{owner_org}] [{frequency}] [{config}]: creates a source.",
-        "source {source-id/name}: shows a source."})
-    static final class SourceCommand extends HarvestCommand {
-        @Parameters(arity = "1..8", paramLabel = "ARG",
-                description = "name url type [title] [active] [owner_org] [frequency] [config], or a source id/name")
-        List<String> args;
-
-        @Override
-        Integer run(Harvest harvest) {
-            if (args.size() == 1) {
-                printSource(harvest, harvest.source(args.get(0)));
-                return 0;
-            }
-            if (args.size() == 2) {
-                throw new HarvestException("source needs a name, a url and a type (or one source id/name to show it)");
-            }
-            String title = arg(3);
-            String active = arg(4);
-            boolean isActive = active == null || !active.strip().equalsIgnoreCase("false");
-            String frequency = arg(6);
-            SourceRequest request = new SourceRequest(args.get(0), args.get(1), args.get(2), title, isActive, arg(5),
-                    frequency, arg(7));
-            HarvestSource source = harvest.createSource(request);
-            out().println("Created new harvest source:");
-            printSource(harvest, source);
-            int count = harvest.sources(true).size();
-            out().println(count == 1 ? "There is 1 harvest source" : "There are " + count + " harvest sources");
-            if (frequency != null && frequency.isEmpty()) {
-                harvest.createJob(source.id(), true);
-                out().println("A new Harvest Job for this source has also been created");
-            }
-            return 0;
-        }
-
-        private String arg(int index) {
-            return args.size() > index ? args.get(index) : null;
         }
     }
 
@@ -247,21 +249,32 @@ final class Commands {
     }
 
     @Command(name = "clearsource_history", aliases = {"source-clear-history"},
-            description = "Deletes the jobs and objects of one source (or of all), keeping sources and datasets.")
-    static final class ClearSourceHistory extends HarvestCommand {
+            description = {"Deletes the jobs and objects of one source, or of all, keeping the sources and their"
+                    + " datasets.",
+                "With -k, the current objects (those that made the datasets) and their jobs are kept, and so are"
+                    + " running jobs. The queues are not purged: consumers drop messages of deleted jobs."})
+    static final class ClearSourceHistory extends ClearSourceHistoryBase {
+    }
+
+    /** {@code clearsource_history} and {@code source clear-history}. */
+    abstract static class ClearSourceHistoryBase extends HarvestCommand {
         @Parameters(arity = "0..1", paramLabel = "SOURCE", description = "source id or name; all sources if absent")
         String source;
 
+        @Option(names = {"-k", "--keep-current"},
+                description = "keep the current objects and their jobs (ckanext-harvest's -k took a value; this is"
+                        + " a flag)")
+        boolean keepCurrent;
+
         @Override
         Integer run(Harvest harvest) {
+            harvest.clearHistory(source, keepCurrent);
             if (source != null) {
-                harvest.clearSourceHistory(source);
                 out().println("Cleared job history of harvest source: " + source);
                 return 0;
             }
-            List<HarvestSource> sources = harvest.queries().listSources(true, Integer.MAX_VALUE);
-            sources.forEach(s -> harvest.clearSourceHistory(s.id()));
-            out().println("Cleared job history for all harvest sources: " + sources.size() + " source(s)");
+            int sources = harvest.queries().listSources(true, Integer.MAX_VALUE).size();
+            out().println("Cleared job history for all harvest sources: " + sources + " source(s)");
             return 0;
         }
     }
@@ -293,7 +306,7 @@ final class Commands {
     }
 
     @Command(name = "job_abort", aliases = {"job-abort"},
-            description = "Aborts the latest job of a source (or a job by id): Aborted, and its unfinished objects ERROR.")
+            description = "Aborts the latest job of a source, or a job by id: Aborted, and its unfinished objects ERROR.")
     static final class JobAbort extends HarvestCommand {
         @Parameters(paramLabel = "SOURCE_OR_JOB", description = "source id or name, or job id")
         String target;
@@ -306,26 +319,44 @@ final class Commands {
         }
     }
 
-    @Command(name = "report", description = "Prints a job's statistics and errors.")
+    @Command(name = "report", description = {
+        "Prints a job's statistics and errors, or exports every error as JSON or CSV.",
+        "Each error has its stage, object id, guid, message and the original URL of the remote document. Text shows"
+            + " the first 20 documents with errors unless --all is given; json and csv always list every error."})
     static final class Report extends HarvestCommand {
         @Parameters(paramLabel = "JOB", description = "job id, or a source id/name for its latest job")
         String target;
 
+        @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+                description = "text (default), json or csv")
+        ReportExport.Format format;
+
+        @Option(names = "--all", description = "text: list every error, not only those of the first 20 documents")
+        boolean all;
+
         @Override
-        Integer run(Harvest harvest) {
+        Integer run(Harvest harvest) throws IOException {
             String jobId = harvest.queries().findSource(target)
-                    .flatMap(source -> harvest.queries().latestJob(source.id()))
+                    .map(source -> harvest.queries().latestJob(source.id())
+                            .orElseThrow(() -> new HarvestException("Source <" + target + "> has no jobs.")))
                     .map(HarvestJob::id)
-                    .orElse(target);
-            printReport(harvest.report(jobId));
+                    .or(() -> harvest.queries().findJob(target).map(HarvestJob::id))
+                    .orElseThrow(() -> new HarvestException("Source or job <" + target + "> not found."));
+            JobReport report = harvest.report(jobId);
+            if (format == ReportExport.Format.TEXT && !all) {
+                printReport(report);
+                return 0;
+            }
+            new ReportExport(harvest, report, out()).write(format);
             return 0;
         }
     }
 
     @Command(name = "run", description = {
-        "Starts pending jobs (gather queue), creates jobs for scheduled sources, finishes done jobs, applies",
-        "ckan.harvest.timeout and re-queues lost work. Run it from cron. With the in-process queue (the embedded",
-        "default) it also runs the started jobs to the end in this process."})
+        "Starts pending jobs and scheduled sources, finishes done jobs and re-queues lost work; run it from cron.",
+        "It sends New jobs to the gather queue, creates jobs for sources whose frequency is due, finishes done jobs,"
+            + " applies ckan.harvest.timeout and re-queues lost work. With the in-process queue (the embedded"
+            + " default) it also runs the started jobs to the end in this process."})
     static final class Run extends HarvestCommand {
         @Option(names = "--threads", defaultValue = "2", description = "fetch threads for the in-process queue")
         int threads;
@@ -370,21 +401,38 @@ final class Commands {
     }
 
     @Command(name = "run_test", aliases = {"run-test"}, description = {
-        "Runs a whole harvest of one source in this process, without queues or consumers: creates a job,",
-        "gathers, fetches and imports, then prints the job report."})
+        "Runs a whole harvest of one source in this process, without queues or consumers, and prints the report.",
+        "It creates a job, gathers, fetches and imports. With GUIDs, only the records with those guids get objects"
+            + " and are imported (with force-import); a guid the gather does not list is an error naming it.",
+        "Exits 1 if the job has gather errors or did not end Finished."})
     static final class RunTest extends HarvestCommand {
         @Parameters(index = "0", paramLabel = "SOURCE", description = "source id or name")
         String source;
 
-        @Parameters(index = "1", arity = "0..1", paramLabel = "GUID",
-                description = "only fetch and import objects with this guid (also force-import=GUID)")
-        String guid;
+        @Parameters(index = "1..*", arity = "0..*", paramLabel = "GUID",
+                description = "only harvest the records with these guids (force-import=GUID is accepted too)")
+        List<String> guids = new ArrayList<>();
+
+        @Option(names = "--force-import", paramLabel = "GUID",
+                description = "only harvest the record with this guid (repeatable)")
+        List<String> forceImport = new ArrayList<>();
 
         @Override
         Integer run(Harvest harvest) {
-            Set<String> guids = guid == null ? null : Set.of(guid.substring(guid.lastIndexOf('=') + 1));
-            JobReport report = harvest.runTest(source, guids);
+            Set<String> wanted = new LinkedHashSet<>();
+            guids.forEach(guid -> wanted.add(guid.substring(guid.lastIndexOf('=') + 1)));
+            wanted.addAll(forceImport);
+            wanted.removeIf(String::isBlank);
+            JobReport report = harvest.runTest(source, wanted.isEmpty() ? null : wanted);
             printReport(report);
+            int gatherErrors = report.gatherErrors().size();
+            if (gatherErrors > 0 || !report.job().status().equals(JobStatus.FINISHED.value())) {
+                err().println("Error: job " + report.job().id() + " ended " + report.job().status()
+                        + (gatherErrors > 0 ? " with " + gatherErrors + " gather error(s): "
+                                + report.gatherErrors().get(gatherErrors - 1).lines().findFirst().orElse("")
+                                + (gatherErrors > 1 ? " (and " + (gatherErrors - 1) + " more)" : "") : ""));
+                return 1;
+            }
             return 0;
         }
     }
@@ -479,7 +527,7 @@ final class Commands {
     }
 
     @Command(name = "config", description = {
-        "config --list: prints every setting the engine and the installed plugins read, with its default and owner.",
+        "Prints every setting the engine and the installed plugins read, with its default and owner (--list).",
         "Opens no database and no queue."})
     static final class ConfigCommand implements Callable<Integer> {
         @ParentCommand
@@ -487,6 +535,9 @@ final class Commands {
 
         @Spec
         CommandSpec spec;
+
+        @Mixin
+        HelpOption helpOption;
 
         @Option(names = "--list", required = true, description = "List every setting.")
         boolean list;

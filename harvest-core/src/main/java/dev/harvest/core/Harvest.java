@@ -3,7 +3,6 @@ package dev.harvest.core;
 import dev.harvest.api.HarvestJob;
 import dev.harvest.api.HarvestSource;
 import dev.harvest.api.Harvester;
-import dev.harvest.api.ConfigValidationException;
 import dev.harvest.api.ValidationContext;
 import dev.harvest.api.Settings;
 import dev.harvest.api.catalog.Catalog;
@@ -26,13 +25,11 @@ import dev.harvest.core.store.Entities;
 import dev.harvest.core.store.HarvestQueries;
 import dev.harvest.core.store.JobStatus;
 import dev.harvest.core.store.JobStore.JobCreation;
-import dev.harvest.core.store.SourceUrls;
 import dev.harvest.core.store.Stores;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -143,57 +140,54 @@ public final class Harvest implements AutoCloseable {
      * @throws HarvestException with per-field messages when invalid
      */
     public HarvestSource createSource(SourceRequest request) {
-        Map<String, List<String>> errors = new LinkedHashMap<>();
-        String name = request.name() == null ? "" : request.name().strip();
-        String url = request.url() == null ? "" : request.url().strip();
-        String type = request.type() == null ? "" : request.type().strip();
-        if (name.isEmpty()) {
-            add(errors, "name", "Missing value");
-        } else if (!name.matches("[a-z0-9_-]{2,100}")) {
-            add(errors, "name", "Must be purely lowercase alphanumeric (ascii) characters and these symbols: -_"
-                    + " (2 to 100 characters)");
-        } else if (stores.sources().findSource(name).isPresent()) {
-            add(errors, "name", "That URL is already in use.");
-        }
-        if (url.isEmpty()) {
-            add(errors, "url", "Missing value");
-        } else if (!url.matches("(?i)https?://.+")) {
-            add(errors, "url", "Must be an http:// or https:// URL, not '" + url + "'");
-        }
-        Optional<Harvester> harvester = harvesters.find(type);
-        if (type.isEmpty()) {
-            add(errors, "source_type", "Missing value");
-        } else if (harvester.isEmpty()) {
-            add(errors, "source_type", "Unknown harvester type: " + type + ". Registered types: "
-                    + harvesters.names());
-        }
-        String frequency = request.frequency() == null || request.frequency().isBlank()
-                ? "MANUAL" : request.frequency().strip().toUpperCase(Locale.ROOT);
-        if (!FREQUENCIES.contains(frequency)) {
-            add(errors, "frequency", "Frequency " + request.frequency() + " not recognised");
-        }
-        String config = request.config() == null ? "" : request.config().strip();
-        if (harvester.isPresent()) {
-            try {
-                config = harvester.get().validateConfig(config, validationContext());
-            } catch (ConfigValidationException e) {
-                add(errors, "config", "Error parsing the configuration options: " + e.getMessage());
-            } catch (RuntimeException e) {
-                add(errors, "config", "Error parsing the configuration options: " + e);
-            }
-        }
-        if (!url.isEmpty() && !errors.containsKey("config")) {
-            String normalised = SourceUrls.normalise(url);
-            if (stores.sources().findSourceWithUrlAndConfig(normalised, config).isPresent()) {
-                add(errors, "url", "There already is a Harvest Source for this URL (& config): url=" + normalised
-                        + " config=" + config);
-            }
-        }
-        if (!errors.isEmpty()) {
-            throw new HarvestException(errors);
-        }
-        return stores.sources().createSource(name, url, request.title(), type, config, blankToNull(request.ownerOrg()),
-                frequency, request.active());
+        return createSource(SourceForm.of(request));
+    }
+
+    /**
+     * Creates a source from what an operator typed, checking every field at once: name, URL, known type,
+     * {@code active} (CKAN's {@code asbool}), frequency, the organization (it must exist in the catalog; its id is
+     * stored), the harvester's config validation, and one source per URL and config.
+     *
+     * @param form the source as text
+     * @return the created source
+     * @throws HarvestException with a message per bad field
+     */
+    public HarvestSource createSource(SourceForm form) {
+        SourceValidator.ValidNew valid = sourceValidator().validateNew(form);
+        return stores.sources().createSource(valid.name(), valid.url(), valid.title(), valid.type(), valid.config(),
+                valid.ownerOrg(), valid.frequency(), valid.active());
+    }
+
+    /**
+     * Changes a source ({@code harvester source update}), checking the given fields as a creation would, all at
+     * once; a changed config goes through the harvester's {@code validateConfig}. {@code active} true reactivates a
+     * removed source; false removes it (its New jobs are aborted). A changed frequency reschedules the source.
+     *
+     * @param idOrName a source id or name
+     * @param update the fields to change
+     * @return the source as it is now
+     * @throws HarvestException if the source is unknown, nothing is to change, or any field is bad
+     */
+    public HarvestSource updateSource(String idOrName, SourceUpdate update) {
+        HarvestSource source = source(idOrName);
+        SourceValidator.ValidUpdate valid = sourceValidator().validateUpdate(source, update);
+        return stores.sources().updateSource(source.id(), valid.url(), valid.title(), valid.config(),
+                valid.frequency(), valid.active(), valid.ownerOrg(), valid.clearOwnerOrg());
+    }
+
+    /**
+     * CKAN's {@code asbool}, as {@code active} is read: {@code true}/{@code yes}/{@code on}/{@code y}/{@code t}/
+     * {@code 1} and {@code false}/{@code no}/{@code off}/{@code n}/{@code f}/{@code 0}, in any case.
+     *
+     * @param text the text
+     * @return the value, or empty if the text is neither
+     */
+    public static Optional<Boolean> parseBoolean(String text) {
+        return SourceValidator.parseBoolean(text);
+    }
+
+    private SourceValidator sourceValidator() {
+        return new SourceValidator(stores.sources(), harvesters, catalog, validationContext());
     }
 
     private ValidationContext validationContext() {
@@ -208,14 +202,6 @@ public final class Harvest implements AutoCloseable {
                 return config;
             }
         };
-    }
-
-    private static void add(Map<String, List<String>> errors, String field, String message) {
-        errors.computeIfAbsent(field, key -> new ArrayList<>()).add(message);
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isBlank() ? null : value.strip();
     }
 
     /**
@@ -280,7 +266,220 @@ public final class Harvest implements AutoCloseable {
         return datasets.size();
     }
 
+    /**
+     * Deletes the history of one source or of all ({@code source clear-history [-k]}), keeping the sources and
+     * their datasets. With {@code keepCurrent}, the current objects and their jobs are kept (spec §5.3); running
+     * jobs are kept too.
+     *
+     * @param idOrName a source id or name, or null for every source
+     * @param keepCurrent whether to keep the current objects and the jobs that hold them
+     * @return the number of jobs deleted
+     * @throws HarvestException if the source is unknown
+     */
+    public int clearHistory(String idOrName, boolean keepCurrent) {
+        String sourceId = idOrName == null ? null : source(idOrName).id();
+        return stores.sources().clearHistory(sourceId, keepCurrent);
+    }
+
+    /**
+     * Asks the catalog to rebuild the search index of the datasets that harvest sources provide ({@code reindex}),
+     * a page of 1,000 dataset ids at a time.
+     *
+     * @param sourceIdOrName one source, or null for all
+     * @return the number of datasets reindexed, or empty if the catalog has no search index to rebuild
+     * @throws HarvestException if the source is unknown or the catalog fails
+     */
+    public java.util.OptionalLong reindex(String sourceIdOrName) {
+        String sourceId = sourceIdOrName == null ? null : source(sourceIdOrName).id();
+        long total = 0;
+        String after = "";
+        while (true) {
+            List<String> page = stores.sources().currentDatasetIds(sourceId, after, 1000);
+            java.util.OptionalLong done;
+            try {
+                done = catalog.reindex(page);
+            } catch (CatalogException | RuntimeException e) {
+                throw new HarvestException("The catalog could not reindex: " + e.getMessage());
+            }
+            if (done.isEmpty()) {
+                return done;
+            }
+            total += done.getAsLong();
+            if (page.size() < 1000) {
+                return java.util.OptionalLong.of(total);
+            }
+            after = page.get(page.size() - 1);
+        }
+    }
+
+    /**
+     * What {@link #importObjects} did.
+     *
+     * @param imported objects re-imported
+     * @param failed objects whose import failed
+     * @param missingDataset objects left alone because their dataset is not active in the catalog
+     * @param skippedSources names of the sources left out because they have a running job
+     */
+    public record ImportSummary(long imported, long failed, long missingDataset, List<String> skippedSources) {}
+
+    /**
+     * Runs the import stage again on already fetched objects, from their stored content, without any remote request
+     * ({@code harvester import}, ckanext-harvest's {@code harvest_objects_import}); the harvester is called with
+     * {@code forceImport}. Objects of sources with a running job are left out (their harvest is writing the same
+     * datasets). Streams the selection a page at a time; see {@link dev.harvest.core.engine.Reimporter}.
+     *
+     * @param request which objects
+     * @param onFailure receives each object whose import failed or recorded an error, as it happens
+     * @return what was done
+     * @throws HarvestException naming every bad criterion (unknown source, job, object or dataset; an inactive
+     *     source; segments that are not hex digits)
+     */
+    public ImportSummary importObjects(ImportRequest request,
+            java.util.function.Consumer<dev.harvest.core.engine.Reimporter.Failure> onFailure) {
+        List<String> errors = new ArrayList<>();
+        String sourceId = null;
+        if (request.source() != null) {
+            Optional<HarvestSource> found = stores.sources().findSource(request.source());
+            if (found.isEmpty()) {
+                errors.add("Source <" + request.source() + "> not found.");
+            } else if (!found.get().active()) {
+                errors.add("This harvest source is not active: " + request.source());
+            } else {
+                sourceId = found.get().id();
+            }
+        }
+        if (request.jobId() != null && stores.jobs().findJob(request.jobId()).isEmpty()) {
+            errors.add("Job <" + request.jobId() + "> not found.");
+        }
+        if (request.objectId() != null && stores.objects().load(List.of(request.objectId())).objects().isEmpty()) {
+            errors.add("Harvest object <" + request.objectId() + "> not found.");
+        }
+        String packageId = null;
+        if (request.packageId() != null) {
+            try {
+                Optional<dev.harvest.api.catalog.Dataset> dataset = catalog.findDataset(request.packageId());
+                if (dataset.isEmpty() || "deleted".equals(dataset.get().state())) {
+                    errors.add("Dataset <" + request.packageId() + "> not found"
+                            + (dataset.isEmpty() ? "." : " (it is deleted)."));
+                } else {
+                    packageId = dataset.get().id();
+                }
+            } catch (CatalogException | RuntimeException e) {
+                errors.add("Could not look up dataset " + request.packageId() + ": " + e.getMessage());
+            }
+        }
+        String segments = null;
+        if (request.segments() != null) {
+            segments = request.segments().strip().toLowerCase(java.util.Locale.ROOT).chars().distinct()
+                    .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+            if (!segments.matches("[0-9a-f]+")) {
+                errors.add("--segments must be hex digits (0-9, a-f), e.g. 15af, not '" + request.segments() + "'");
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new HarvestException(String.join("; ", errors));
+        }
+        java.util.Set<String> running = new java.util.LinkedHashSet<>();
+        List<String> skipped = new ArrayList<>();
+        for (HarvestJob job : stores.jobs().listJobs(null, JobStatus.RUNNING)) {
+            if (running.add(job.sourceId())) {
+                skipped.add(stores.sources().findSource(job.sourceId()).map(HarvestSource::name).orElse(job.sourceId()));
+            }
+        }
+        boolean embedded = catalog instanceof EmbeddedCatalog;
+        dev.harvest.core.store.ObjectBatchStore.ReimportSelection selection =
+                new dev.harvest.core.store.ObjectBatchStore.ReimportSelection(sourceId, request.jobId(),
+                        request.objectId(), packageId, request.guid(), segments,
+                        request.joinDatasets() && embedded, running);
+        dev.harvest.core.engine.Reimporter.Summary summary =
+                engine.reimport(selection, request.joinDatasets() && !embedded, onFailure);
+        return new ImportSummary(summary.imported(), summary.failed(), summary.missingDataset(), skipped);
+    }
+
     // ------------------------------------------------------------------ jobs
+
+    /**
+     * Creates and starts a job for every active source that has no {@code New} or {@code Running} job
+     * ({@code job-all}, ckanext-harvest's {@code harvest_job_create_all}, without its limit of 100 sources).
+     *
+     * @return the jobs started
+     */
+    public List<HarvestJob> createJobsForAllSources() {
+        List<HarvestJob> created = stores.jobs().createJobsForActiveSources();
+        java.util.Set<String> started = new java.util.HashSet<>(
+                engine.startJobs(created.stream().map(HarvestJob::id).toList()));
+        return created.stream().filter(job -> started.contains(job.id()))
+                .map(job -> job.toBuilder().status(JobStatus.RUNNING.value()).build())
+                .toList();
+    }
+
+    /** ckanext-harvest's default life span of {@code abort-failed-jobs}, in days. */
+    public static final int DEFAULT_FAILED_JOB_LIFE_SPAN = 7;
+
+    /**
+     * What {@link #abortFailedJobs} did.
+     *
+     * @param message ckanext-harvest's result: {@code There is no jobs to abort} or {@code Done. Aborted jobs: <n>}
+     * @param abortedJobIds the jobs aborted
+     */
+    public record AbortFailedJobsResult(String message, List<String> abortedJobIds) {}
+
+    /**
+     * Aborts the {@code Running} jobs that are older than their source's life span ({@code abort-failed-jobs},
+     * spec §5.4): 1 day for DAILY sources, 7 for WEEKLY, 14 for BIWEEKLY, 30 for MONTHLY, and {@code lifeSpanDays}
+     * for MANUAL and ALWAYS ones. Aborting errors the jobs' unfinished objects, as {@code job_abort} does.
+     *
+     * @param lifeSpanDays the life span of MANUAL and ALWAYS sources' jobs, in days (0 or more)
+     * @param include only these sources (ids or names); empty for all
+     * @param exclude not these sources (ids or names)
+     * @return ckanext-harvest's result message, and the jobs aborted
+     * @throws HarvestException naming every unknown source, or a negative life span
+     */
+    public AbortFailedJobsResult abortFailedJobs(int lifeSpanDays, java.util.Collection<String> include,
+            java.util.Collection<String> exclude) {
+        List<String> errors = new ArrayList<>();
+        if (lifeSpanDays < 0) {
+            errors.add("life_span must be a number of days, 0 or more, not " + lifeSpanDays);
+        }
+        java.util.Set<String> included = sourceIds(include, errors);
+        java.util.Set<String> excluded = sourceIds(exclude, errors);
+        if (!errors.isEmpty()) {
+            throw new HarvestException(String.join("; ", errors));
+        }
+        List<dev.harvest.core.store.JobStore.RunningJob> running = stores.jobs().runningJobs().stream()
+                .filter(job -> included.isEmpty() || included.contains(job.sourceId()))
+                .toList();
+        if (running.isEmpty()) {
+            return new AbortFailedJobsResult("There is no jobs to abort", List.of());
+        }
+        java.time.LocalDateTime now = stores.jobs().now();
+        List<String> aborted = new ArrayList<>();
+        for (dev.harvest.core.store.JobStore.RunningJob job : running) {
+            if (excluded.contains(job.sourceId())) {
+                continue;
+            }
+            int days = switch (job.frequency() == null ? "MANUAL" : job.frequency()) {
+                case "DAILY" -> 1;
+                case "WEEKLY" -> 7;
+                case "BIWEEKLY" -> 14;
+                case "MONTHLY" -> 30;
+                default -> lifeSpanDays;
+            };
+            if (job.created().isBefore(now.minusDays(days)) && stores.jobs().abortJob(job.id()) >= 0) {
+                aborted.add(job.id());
+            }
+        }
+        return new AbortFailedJobsResult("Done. Aborted jobs: " + aborted.size(), aborted);
+    }
+
+    private java.util.Set<String> sourceIds(java.util.Collection<String> idsOrNames, List<String> errors) {
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+        for (String idOrName : idsOrNames) {
+            stores.sources().findSource(idOrName.strip()).ifPresentOrElse(source -> ids.add(source.id()),
+                    () -> errors.add("Source <" + idOrName.strip() + "> not found."));
+        }
+        return ids;
+    }
 
     /**
      * Creates a job for a source and, if {@code run}, starts it: {@code Running} and sent to the gather queue.
@@ -365,8 +564,10 @@ public final class Harvest implements AutoCloseable {
     }
 
     /**
-     * {@link #runTest(String)} limited to the objects whose guid is in {@code guids}, imported with
-     * {@code forceImport}.
+     * {@link #runTest(String)} limited to the records whose guid is in {@code guids}, imported with
+     * {@code forceImport}: the gather creates objects for those guids only, so the job finishes and its statistics
+     * count exactly them; a guid the gather did not list is a gather error naming it. Such a job never becomes the
+     * source's last error-free job (the start of the next incremental harvest) and infers no deletions.
      *
      * @param sourceIdOrName the source
      * @param guids the guids to process, or null for all
@@ -390,8 +591,8 @@ public final class Harvest implements AutoCloseable {
         } else {
             throw new HarvestException("Can not create jobs on inactive sources");
         }
-        stores.jobs().startJob(job.id());
-        engine.runInProcess(job.id(), guids);
+        stores.jobs().startJob(job.id(), guids);
+        engine.runInProcess(job.id(), guids != null);
         return report(job.id());
     }
 

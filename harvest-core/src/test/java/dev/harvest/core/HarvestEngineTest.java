@@ -391,15 +391,39 @@ class HarvestEngineTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
-    void runTestWithAGuidFindsItAmongManyObjectsAndAbortsTheRest(Kind kind) throws Exception {
+    void runTestWithAGuidHarvestsOnlyThatRecordAndTheJobFinishesWithTrueStatistics(Kind kind) throws Exception {
         open(kind);
-        source("{\"count\": 1200}");
+        HarvestSource source = source("{\"count\": 1200}");
 
         JobReport report = harvest.runTest("src", java.util.Set.of("obj-01150"));
 
-        assertEquals("Aborted", report.job().status(), "a partial run never counts as error-free");
-        assertEquals(1, report.stats().count("added"));
+        assertEquals("Finished", report.job().status());
+        assertEquals(Map.of("added", 1L, "updated", 0L, "not modified", 0L, "errored", 0L, "deleted", 0L),
+                report.stats().counts(), "only the guid asked for has an object");
+        assertEquals(List.of("obj-01150"), report.objects().stream().map(ObjectSummary::guid).toList());
+        assertTrue(report.gatherErrors().isEmpty(), report.gatherErrors().toString());
         assertTrue(harvest.catalog().findDataset("ds-obj-01150").isPresent());
+        assertFalse(harvest.catalog().findDataset("ds-obj-00001").isPresent());
+        assertTrue(harvest.queries().lastErrorFreeJob(source.id(), "none").isEmpty(),
+                "a harvest of some guids never becomes the start of the next incremental harvest");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void runTestWithAGuidDeletesNothingAndAnUnknownGuidIsAGatherErrorNamingIt(Kind kind) throws Exception {
+        open(kind);
+        source("{\"guids\": [\"a\", \"b\", \"c\"]}");
+        assertEquals(3, harvest.runTest("src").stats().count("added"));
+
+        JobReport report = harvest.runTest("src", new java.util.LinkedHashSet<>(List.of("b", "nope")));
+
+        assertEquals("Finished", report.job().status());
+        assertEquals(1, report.stats().count("updated"), "b is imported with forceImport");
+        assertEquals(0, report.stats().count("deleted"), "a and c were not listed on purpose: nothing is deleted");
+        assertEquals(List.of("Unknown GUID nope: the gather of source src did not list it"), report.gatherErrors());
+        assertTrue(harvest.catalog().findDataset("ds-a").isPresent());
+        JobReport full = harvest.runTest("src");
+        assertEquals("Finished", full.job().status());
     }
 
     @ParameterizedTest

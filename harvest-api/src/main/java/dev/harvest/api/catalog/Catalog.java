@@ -1,6 +1,8 @@
 package dev.harvest.api.catalog;
 
+import java.util.Collection;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The local catalog that harvested datasets are written to.
@@ -78,6 +80,23 @@ public interface Catalog {
      * @throws CatalogException if it is invalid or its name is taken
      */
     CatalogGroup createGroup(GroupKind kind, CatalogGroup group) throws CatalogException;
+
+    /**
+     * Rebuilds the search index entries of datasets, for a catalog that keeps a search index beside its datasets
+     * (CKAN's Solr, an application's own). {@code harvester reindex} calls it with the datasets that harvest sources
+     * provide, a page of ids at a time, after an operator repaired or replaced the index.
+     *
+     * <p>The default has no search index to rebuild and returns an empty result; the engine then tells the operator
+     * that this catalog does not support reindexing. An implementation that supports it reindexes every dataset of
+     * {@code datasetIds} that exists (an unknown id is skipped, not an error) and returns how many it reindexed.
+     *
+     * @param datasetIds ids of datasets to reindex; may be empty, to ask whether reindexing is supported
+     * @return the number of datasets reindexed, or empty if this catalog has no search index to rebuild
+     * @throws CatalogException if the index cannot be rebuilt
+     */
+    default OptionalLong reindex(Collection<String> datasetIds) throws CatalogException {
+        return OptionalLong.empty();
+    }
 
     /**
      * Releases what the catalog holds (HTTP clients, connections). The engine calls it once when it shuts down, for

@@ -21,14 +21,13 @@ import java.time.LocalDateTime;
 import java.time.YearMonth;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The stages and the periodic task of the engine. Queue-driven work goes through {@link #gatherMessage(String)} and
- * {@link #fetchBatch(List)}, which consumers call; {@link #runInProcess(String, Set)} runs a job without queues,
+ * {@link #fetchBatch(List)}, which consumers call; {@link #runInProcess(String, boolean)} runs a job without queues,
  * through the same batch path; {@link #run()} is ckanext-harvest's {@code harvest_jobs_run}, made idempotent.
  */
 public final class Engine implements AutoCloseable {
@@ -46,6 +45,7 @@ public final class Engine implements AutoCloseable {
     private final int batchSize;
     private final LeaseKeeper leaseKeeper = new LeaseKeeper();
     private final StageExecutor stages;
+    private final Reimporter reimporter;
     private final Clock clock;
 
     /**
@@ -77,6 +77,8 @@ public final class Engine implements AutoCloseable {
         this.batchProcessor = new ObjectBatchProcessor(database, objects, jobs, harvesters, catalog,
                 catalogJoinsTransaction, config, Duration.ofSeconds(config.intValue("harvest.object_lease_seconds")),
                 config.intValue("harvest.retry_limit"), leaseKeeper, stages);
+        this.reimporter = new Reimporter(database, objects, harvesters, catalog, catalogJoinsTransaction, config,
+                stages, batchSize);
     }
 
     /** @return how many fetch messages a consumer takes and processes at once ({@code harvest.object_batch_size}) */
@@ -104,6 +106,28 @@ public final class Engine implements AutoCloseable {
                     jobId, e.getMessage());
         }
         return true;
+    }
+
+    /**
+     * {@link #startJob(String)} for many jobs: one batched compare-and-set, then one publish of the jobs it
+     * started. If publishing fails the jobs stay {@code Running} with no gather, and {@link #run()} re-publishes them.
+     *
+     * @param jobIds New jobs
+     * @return the ids started by this call
+     */
+    public List<String> startJobs(List<String> jobIds) {
+        List<String> started = jobs.startJobs(jobIds);
+        if (started.isEmpty()) {
+            return started;
+        }
+        try {
+            queue.get().publish(QueueName.GATHER, started);
+            LOG.info("Sent {} job(s) to the gather queue", started.size());
+        } catch (QueueException | RuntimeException e) {
+            LOG.warn("{} job(s) are Running but could not be sent to the gather queue ({}); the next run will retry",
+                    started.size(), e.getMessage());
+        }
+        return started;
     }
 
     /**
@@ -154,28 +178,42 @@ public final class Engine implements AutoCloseable {
     /**
      * Runs a started job's gather, fetch and import in this thread, without queues ({@code run_test}).
      *
+     * <p>A job started with guids ({@link JobStore#startJob(String, java.util.Collection)}) gathers objects for
+     * those guids only: the others are never created, so the job finishes normally and its statistics count exactly
+     * the guids asked for. Its gather lists the whole remote (no incremental window), infers no deletions, records
+     * a gather error for each guid it did not list, and the job never becomes the source's last error-free job.
+     *
      * @param jobId a Running job
-     * @param guids only these guids are fetched and imported (with {@code forceImport}); null for all
+     * @param forceImport whether imports run with {@code forceImport} (a harvest of some guids)
      */
-    public void runInProcess(String jobId, Set<String> guids) {
-        gatherRunner.gather(jobId, ids -> {}, guids == null);
+    public void runInProcess(String jobId, boolean forceImport) {
+        gatherRunner.gather(jobId, ids -> {}, !forceImport);
         while (true) {
-            List<String> waiting = objects.waitingObjectIds(jobId, guids, batchSize);
+            List<String> waiting = objects.waitingObjectIds(jobId, null, batchSize);
             if (waiting.isEmpty()) {
                 break;
             }
-            ObjectBatchProcessor.BatchResult result = batchProcessor.process(waiting, guids != null);
+            ObjectBatchProcessor.BatchResult result = batchProcessor.process(waiting, forceImport);
             if (result.claimed() == 0 && result.errored() == 0) {
                 break; // every object left is held by another worker; they are not this run's to wait for
             }
         }
-        if (guids != null) {
-            // The objects left out on purpose must not keep the job running, and a job that imported only some
-            // guids must never become the "last error-free job" that the next incremental harvest starts from:
-            // an aborted job is neither.
-            jobs.abortJob(jobId);
-        }
         jobs.finishJobIfDone(jobId);
+    }
+
+    /**
+     * Runs the import stage again on the selected finished objects, from their stored content, with
+     * {@code forceImport} and without any remote request ({@code harvester import}); see {@link Reimporter}.
+     *
+     * @param selection which objects
+     * @param checkDatasetsInCatalog whether to look each object's dataset up in the catalog and leave the object
+     *     alone unless the dataset is active (for a catalog whose datasets the selection cannot join)
+     * @param onFailure receives each object that failed, or whose import recorded an error, as it happens
+     * @return what was done
+     */
+    public Reimporter.Summary reimport(ObjectBatchStore.ReimportSelection selection, boolean checkDatasetsInCatalog,
+            java.util.function.Consumer<Reimporter.Failure> onFailure) {
+        return reimporter.run(selection, checkDatasetsInCatalog, onFailure);
     }
 
     /** What one {@link #run()} did. */

@@ -93,10 +93,14 @@ final class GatherRunner {
             jobs.finishJobIfDone(jobId);
             return Result.GATHERED;
         }
-        LOG.info("Gathering job {} of source {} ({})", jobId, source.name(), source.type());
-        boolean skipUnchanged = mayFinishUnchanged && skipsUnchanged(harvester.get(), source)
+        // run_test with guids: only those guids get objects, the listing is never complete and nothing is skipped
+        Set<String> onlyGuids = jobs.guidFilter(jobId).orElse(null);
+        LOG.info("Gathering job {} of source {} ({}){}", jobId, source.name(), source.type(),
+                onlyGuids == null ? "" : ", only guids " + onlyGuids);
+        boolean skipUnchanged = mayFinishUnchanged && onlyGuids == null && skipsUnchanged(harvester.get(), source)
                 && writer.providesAny(source.id());
-        StreamingGatherContext context = new StreamingGatherContext(job, source, owner, publish, skipUnchanged);
+        StreamingGatherContext context = new StreamingGatherContext(job, source, owner, publish, skipUnchanged,
+                onlyGuids);
         boolean fullListing = false;
         try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> jobs.extendGatherLease(jobId, owner, lease))) {
             GatherOutcome outcome = harvester.get().gather(context);
@@ -104,7 +108,7 @@ final class GatherRunner {
             if (outcome instanceof GatherOutcome.Failed failed) {
                 jobs.addGatherError(jobId, failed.message());
             } else if (outcome instanceof GatherOutcome.Completed completed) {
-                fullListing = completed.fullListing() && !context.hadErrors;
+                fullListing = completed.fullListing() && !context.hadErrors && onlyGuids == null;
             } else {
                 jobs.addGatherError(jobId, "Gather stage failed: the harvester returned no outcome");
             }
@@ -121,6 +125,14 @@ final class GatherRunner {
         if (context.engineFailure != null) {
             // the engine, not the plugin, failed (even if the plugin swallowed the exception)
             return engineFailed(jobId, context.engineFailure);
+        }
+        if (onlyGuids != null) {
+            for (String guid : onlyGuids) {
+                if (!context.seenGuids.contains(guid)) {
+                    jobs.addGatherError(jobId, "Unknown GUID " + guid + ": the gather of source " + source.name()
+                            + " did not list it");
+                }
+            }
         }
         try {
             // before the deletion detection: its anti-join over the new rows needs statistics that know them
@@ -231,6 +243,10 @@ final class GatherRunner {
         private final String owner;
         private final Consumer<List<String>> publish;
         private final boolean skipUnchanged;
+        /** The only guids to keep ({@code run_test} with guids), or null for all. */
+        private final Set<String> onlyGuids;
+        /** The guids of {@link #onlyGuids} the harvester emitted. */
+        private final Set<String> seenGuids = new LinkedHashSet<>();
         private final List<NewHarvestObject> pending = new ArrayList<>();
         private final Set<String> pendingPresent = new LinkedHashSet<>();
         private long emitted;
@@ -239,12 +255,13 @@ final class GatherRunner {
         private RuntimeException engineFailure;
 
         StreamingGatherContext(HarvestJob job, HarvestSource source, String owner, Consumer<List<String>> publish,
-                boolean skipUnchanged) {
+                boolean skipUnchanged, Set<String> onlyGuids) {
             this.job = job;
             this.source = source;
             this.owner = owner;
             this.publish = publish;
             this.skipUnchanged = skipUnchanged;
+            this.onlyGuids = onlyGuids;
         }
 
         @Override
@@ -264,11 +281,18 @@ final class GatherRunner {
 
         @Override
         public Optional<HarvestJob> lastErrorFreeJob() {
-            return jobs.lastErrorFreeJob(source.id(), job.id());
+            // a harvest of some guids lists the whole remote: an incremental listing would miss unmodified ones
+            return onlyGuids != null ? Optional.empty() : jobs.lastErrorFreeJob(source.id(), job.id());
         }
 
         @Override
         public void emit(NewHarvestObject object) {
+            if (onlyGuids != null) {
+                if (!onlyGuids.contains(object.guid())) {
+                    return; // not asked for: no object, so the job's statistics count only the guids asked for
+                }
+                seenGuids.add(object.guid());
+            }
             pending.add(object);
             if (pending.size() >= batchSize) {
                 flush();
@@ -277,6 +301,9 @@ final class GatherRunner {
 
         @Override
         public void markPresent(String guid) {
+            if (onlyGuids != null) {
+                return; // no deletions are inferred from a harvest of some guids
+            }
             pendingPresent.add(guid);
             if (pendingPresent.size() >= batchSize) {
                 flush();

@@ -105,6 +105,69 @@ public final class HarvestQueries {
         });
     }
 
+    /**
+     * One error of a job, for an export: a gather error (no object), or an object error with its object.
+     *
+     * @param stage {@code Gather} for a gather error, else the object error's stage ({@code Fetch}, {@code Import},
+     *     {@code Abort}, {@code Timeout})
+     * @param objectId the object, or null for a gather error
+     * @param guid the object's guid, or null
+     * @param packageId the object's dataset, or null
+     * @param message the message
+     * @param line the document line, or null
+     * @param created when the error was recorded (UTC)
+     */
+    public record ErrorRow(String stage, String objectId, String guid, String packageId, String message, Integer line,
+            java.time.LocalDateTime created) {}
+
+    /**
+     * Streams every error of a job to {@code sink}, gather errors first, then object errors by object gather order:
+     * a database cursor read in fetches of 500 rows, so an export of any size needs bounded memory. The sink runs
+     * inside the read transaction.
+     *
+     * @param jobId the job
+     * @param sink receives each error
+     * @return the number of errors streamed
+     */
+    public long forEachError(String jobId, java.util.function.Consumer<ErrorRow> sink) {
+        return database.read(session -> session.doReturningWork(connection -> {
+            long count = 0;
+            try (java.sql.PreparedStatement gather = connection.prepareStatement("select message, created"
+                    + " from harvest_gather_error where harvest_job_id = ? order by created, id")) {
+                gather.setFetchSize(500);
+                gather.setString(1, jobId);
+                try (java.sql.ResultSet rows = gather.executeQuery()) {
+                    while (rows.next()) {
+                        sink.accept(new ErrorRow("Gather", null, null, null, rows.getString(1), null,
+                                time(rows.getTimestamp(2))));
+                        count++;
+                    }
+                }
+            }
+            try (java.sql.PreparedStatement objects = connection.prepareStatement("select e.stage, o.id, o.guid,"
+                    + " o.package_id, e.message, e.line, e.created from harvest_object_error e join harvest_object o"
+                    + " on o.id = e.harvest_object_id where o.harvest_job_id = ?"
+                    + " order by o.gathered, o.guid, o.id, e.created, e.id")) {
+                objects.setFetchSize(500);
+                objects.setString(1, jobId);
+                try (java.sql.ResultSet rows = objects.executeQuery()) {
+                    while (rows.next()) {
+                        int number = rows.getInt(6);
+                        Integer line = rows.wasNull() ? null : number;
+                        sink.accept(new ErrorRow(rows.getString(1), rows.getString(2), rows.getString(3),
+                                rows.getString(4), rows.getString(5), line, time(rows.getTimestamp(7))));
+                        count++;
+                    }
+                }
+            }
+            return count;
+        }));
+    }
+
+    private static java.time.LocalDateTime time(java.sql.Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toLocalDateTime();
+    }
+
     /** @return the job's objects counted by state */
     public Map<String, Long> objectStateCounts(String jobId) {
         return database.read(session -> {

@@ -44,4 +44,8 @@ class JobEntity {
 
     @Column(name = "full_listing")
     Boolean fullListing;
+
+    /** The guids a {@code run_test} with guids harvests, as a JSON array; null for a whole harvest. */
+    @Column(name = "guid_filter")
+    String guidFilter;
 }

@@ -7,8 +7,10 @@ import jakarta.persistence.LockModeType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.hibernate.Session;
 
 /**
@@ -70,6 +72,118 @@ public final class JobStore {
         });
     }
 
+    /**
+     * Creates a {@code New} job for every active source that has no {@code New} or {@code Running} one
+     * ({@code job-all}): the active sources are locked first, as {@link #createJob(String)} locks its source, so a
+     * concurrent creation cannot add a second pending job; then one query finds the sources without a pending job and
+     * one batched insert creates their jobs.
+     *
+     * @return the created jobs, oldest source first
+     */
+    public List<HarvestJob> createJobsForActiveSources() {
+        LocalDateTime now = Rows.now(clock);
+        return database.inTransaction(session -> session.doReturningWork(connection -> {
+            try (java.sql.PreparedStatement lock = connection.prepareStatement(
+                    "select id from harvest_source where active = true for update")) {
+                lock.executeQuery().close();
+            }
+            List<String> sourceIds = new java.util.ArrayList<>();
+            try (java.sql.PreparedStatement select = connection.prepareStatement(
+                    "select s.id from harvest_source s where s.active = true and not exists (select 1 from harvest_job j"
+                            + " where j.source_id = s.id and j.status in ('New', 'Running')) order by s.created, s.id");
+                    java.sql.ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    sourceIds.add(rows.getString(1));
+                }
+            }
+            List<HarvestJob> created = new java.util.ArrayList<>(sourceIds.size());
+            if (sourceIds.isEmpty()) {
+                return created;
+            }
+            try (java.sql.PreparedStatement insert = connection.prepareStatement(
+                    "insert into harvest_job (id, created, source_id, status, full_listing) values (?, ?, ?, ?, ?)")) {
+                for (String sourceId : sourceIds) {
+                    String id = Rows.newId();
+                    insert.setString(1, id);
+                    insert.setTimestamp(2, java.sql.Timestamp.valueOf(now));
+                    insert.setString(3, sourceId);
+                    insert.setString(4, JobStatus.NEW.value());
+                    insert.setBoolean(5, false);
+                    insert.addBatch();
+                    created.add(HarvestJob.builder().id(id).sourceId(sourceId).status(JobStatus.NEW.value())
+                            .created(Rows.instant(now)).build());
+                }
+                insert.executeBatch();
+            }
+            return created;
+        }));
+    }
+
+    /**
+     * {@code New} → {@code Running} for many jobs, one batched compare-and-set.
+     *
+     * @param jobIds New jobs
+     * @return the ids this call started, in the order given
+     */
+    public List<String> startJobs(List<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return List.of();
+        }
+        LocalDateTime now = Rows.now(clock);
+        return database.inTransaction(session -> session.doReturningWork(connection -> {
+            List<String> started = new java.util.ArrayList<>(jobIds.size());
+            try (java.sql.PreparedStatement update = connection.prepareStatement("update harvest_job set status = "
+                    + JobTransition.START.target() + ", queued_at = ? where id = ? and "
+                    + JobTransition.START.guard("status"))) {
+                for (String id : jobIds) {
+                    update.setTimestamp(1, java.sql.Timestamp.valueOf(now));
+                    update.setString(2, id);
+                    update.addBatch();
+                }
+                int[] counts = update.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] != 0) {
+                        started.add(jobIds.get(i));
+                    }
+                }
+            }
+            return started;
+        }));
+    }
+
+    /**
+     * A running job with what {@code abort-failed-jobs} decides on.
+     *
+     * @param id the job
+     * @param sourceId its source
+     * @param frequency its source's frequency
+     * @param created when the job was created (UTC)
+     */
+    public record RunningJob(String id, String sourceId, String frequency, LocalDateTime created) {}
+
+    /** @return every {@code Running} job with its source's frequency, oldest first; one query */
+    public List<RunningJob> runningJobs() {
+        return database.read(session -> session.createNativeQuery("select j.id, j.source_id, s.frequency, j.created"
+                        + " from harvest_job j join harvest_source s on s.id = j.source_id where j.status = 'Running'"
+                        + " order by j.created", Object[].class)
+                .getResultList()
+                .stream()
+                .map(row -> new RunningJob((String) row[0], (String) row[1], (String) row[2], toLocal(row[3])))
+                .toList());
+    }
+
+    private static LocalDateTime toLocal(Object value) {
+        if (value instanceof java.sql.Timestamp timestamp) {
+            return timestamp.toLocalDateTime();
+        }
+        return (LocalDateTime) value;
+    }
+
+    /** @return the current time of this store's clock, in UTC as stored */
+    public LocalDateTime now() {
+        return Rows.now(clock);
+    }
+
     /** @return the job */
     public Optional<HarvestJob> findJob(String jobId) {
         return database.read(session -> Optional.ofNullable(session.find(JobEntity.class, jobId)).map(Rows::toApi));
@@ -121,13 +235,40 @@ public final class JobStore {
      * @return whether this call made the transition
      */
     public boolean startJob(String jobId) {
+        return startJob(jobId, null);
+    }
+
+    /**
+     * {@code New} → {@code Running}, recording when the job was queued and, for a {@code run_test} with guids, the
+     * guids it harvests: its gather then creates objects for those guids only, whoever runs it, and the job is never
+     * the last error-free job of its source.
+     *
+     * @param jobId a New job
+     * @param guids the guids to harvest, or null for a whole harvest
+     * @return whether this call made the transition
+     */
+    public boolean startJob(String jobId, Collection<String> guids) {
         LocalDateTime now = Rows.now(clock);
+        String filter = guids == null ? null : GuidFilter.encode(guids);
         return database.inTransaction(session -> session.createMutationQuery(
-                        "update JobEntity set status = " + JobTransition.START.target() + ", queuedAt = :now"
-                                + " where id = :id and " + JobTransition.START.guard("status"))
+                        "update JobEntity set status = " + JobTransition.START.target() + ", queuedAt = :now,"
+                                + " guidFilter = :filter where id = :id and " + JobTransition.START.guard("status"))
                 .setParameter("now", now)
+                .setParameter("filter", filter)
                 .setParameter("id", jobId)
                 .executeUpdate()) == 1;
+    }
+
+    /**
+     * @param jobId a job
+     * @return the guids the job harvests ({@code run_test} with guids), or empty for a whole harvest
+     */
+    public Optional<Set<String>> guidFilter(String jobId) {
+        return database.read(session -> session.createSelectionQuery(
+                        "select guidFilter from JobEntity where id = :id", String.class)
+                .setParameter("id", jobId)
+                .uniqueResultOptional()
+                .map(GuidFilter::decode));
     }
 
     /** Records that running jobs were (re)sent to the gather queue. */
@@ -357,13 +498,15 @@ public final class JobStore {
     }
 
     /**
-     * The most recent earlier {@code Finished} job of the source that is error-free (spec §9.7, with two fixes:
-     * aborted jobs are never error-free, and neither is a job with any errored object).
+     * The most recent earlier {@code Finished} job of the source that is error-free (spec §9.7, with three fixes:
+     * aborted jobs are never error-free, neither is a job with any errored object, nor a {@code run_test} of some
+     * guids, which saw only those).
      */
     public Optional<HarvestJob> lastErrorFreeJob(String sourceId, String excludingJobId) {
         return database.read(session -> session.createNativeQuery(
                         "select j.id from harvest_job j where j.source_id = :s and j.id <> :job"
                                 + " and j.status = 'Finished' and j.gather_started is not null"
+                                + " and j.guid_filter is null"
                                 + " and not exists (select 1 from harvest_gather_error g where g.harvest_job_id = j.id)"
                                 + " and not exists (select 1 from harvest_object o where o.harvest_job_id = j.id"
                                 + " and o.state = 'ERROR')"

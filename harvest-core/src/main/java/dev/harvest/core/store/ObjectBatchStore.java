@@ -101,14 +101,35 @@ public final class ObjectBatchStore {
         }));
     }
 
+    /**
+     * Reads objects as a claim does (with their extras, jobs, sources and the current objects of their guids), by id
+     * and without claiming them: {@code harvester import} re-imports finished objects from their stored content.
+     *
+     * @param ids object ids
+     * @return the objects found, in the order asked for; {@code token} is null and {@code unclaimed} lists the ids
+     *     not found
+     */
+    public ClaimedBatch load(Collection<String> ids) {
+        List<String> asked = List.copyOf(new LinkedHashSet<>(ids));
+        if (asked.isEmpty()) {
+            return new ClaimedBatch(null, List.of(), Map.of(), Map.of(), List.of());
+        }
+        return database.read(session -> session.doReturningWork(connection ->
+                readClaimed(session, connection, null, asked)));
+    }
+
     private ClaimedBatch readClaimed(Session session, Connection connection, String token, List<String> asked)
             throws SQLException {
         Map<String, ObjectRow> rows = new LinkedHashMap<>();
         try (PreparedStatement select = connection.prepareStatement("select id, guid, harvest_job_id,"
                 + " harvest_source_id, content, metadata_modified_date, package_id, retry_times, kind"
-                + " from harvest_object where claimed_by = ? and id in (" + marks(asked.size()) + ")")) {
-            select.setString(1, token);
-            bind(select, 2, asked);
+                + " from harvest_object where " + (token == null ? "" : "claimed_by = ? and ") + "id in ("
+                + marks(asked.size()) + ")")) {
+            int first = 1;
+            if (token != null) {
+                select.setString(first++, token);
+            }
+            bind(select, first, asked);
             try (ResultSet result = select.executeQuery()) {
                 while (result.next()) {
                     ObjectRow row = ObjectRow.read(result);
@@ -117,6 +138,9 @@ public final class ObjectBatchStore {
             }
         }
         List<String> claimedIds = asked.stream().filter(rows::containsKey).toList();
+        if (claimedIds.isEmpty()) {
+            return new ClaimedBatch(token, List.of(), Map.of(), Map.of(), asked);
+        }
         Map<String, ObjectRow> previous = previousObjects(connection, rows.values());
         Set<String> withExtras = new LinkedHashSet<>(claimedIds);
         previous.values().forEach(row -> withExtras.add(row.id));
@@ -470,6 +494,147 @@ public final class ObjectBatchStore {
         }
         insert.setTimestamp(6, Timestamp.valueOf(now));
         insert.addBatch();
+    }
+
+    /**
+     * Which objects {@code harvester import} re-imports (spec §5.5 {@code harvest_objects_import}): finished objects
+     * ({@code COMPLETE} or {@code ERROR}) of kind {@code harvest}; current ones unless one object is asked for by id;
+     * narrowed by every criterion given.
+     *
+     * @param sourceId only this source's objects, or null
+     * @param jobId only this job's objects, or null
+     * @param objectId only this object (current or not), or null
+     * @param packageId only this dataset's objects, or null
+     * @param guid only objects with this guid, or null
+     * @param segments only objects whose id's MD5 in hex starts with one of these lowercase hex digits, or null
+     * @param activeEmbeddedDatasets only objects whose dataset is active in the embedded catalog
+     *     ({@code catalog_dataset}), or false to leave datasets unchecked here
+     * @param excludedSourceIds sources left out (those with a running job)
+     */
+    public record ReimportSelection(String sourceId, String jobId, String objectId, String packageId, String guid,
+            String segments, boolean activeEmbeddedDatasets, Set<String> excludedSourceIds) {}
+
+    /**
+     * A page of the objects a re-import selects, by id order after {@code afterId}: the caller streams the whole
+     * selection a page at a time, so memory stays bounded whatever its size.
+     *
+     * @param selection what to select
+     * @param afterId the last id of the previous page, or the empty string for the first
+     * @param limit the page size
+     * @return object ids, ascending
+     */
+    public List<String> reimportIds(ReimportSelection selection, String afterId, int limit) {
+        List<String> values = new ArrayList<>();
+        values.add(afterId);
+        String sql = "select o.id from harvest_object o where o.id > ? and "
+                + reimportCondition(selection, selection.activeEmbeddedDatasets(), values) + " order by o.id";
+        return database.read(session -> session.doReturningWork(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(sql)) {
+                bind(select, 1, values);
+                select.setMaxRows(limit);
+                List<String> ids = new ArrayList<>(limit);
+                try (ResultSet result = select.executeQuery()) {
+                    while (result.next() && ids.size() < limit) {
+                        ids.add(result.getString(1));
+                    }
+                }
+                return ids;
+            }
+        }));
+    }
+
+    /**
+     * @param selection a selection that joins the embedded catalog's datasets
+     * @return how many objects it leaves out because their dataset is not active; one statement
+     */
+    public long countReimportWithoutActiveDataset(ReimportSelection selection) {
+        List<String> values = new ArrayList<>();
+        String sql = "select count(*) from harvest_object o where " + reimportCondition(selection, false, values)
+                + " and not exists (select 1 from catalog_dataset d where d.id = o.package_id and d.state = 'active')";
+        return database.read(session -> session.doReturningWork(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(sql)) {
+                if (!values.isEmpty()) {
+                    bind(select, 1, values);
+                }
+                try (ResultSet result = select.executeQuery()) {
+                    result.next();
+                    return result.getLong(1);
+                }
+            }
+        }));
+    }
+
+    private String reimportCondition(ReimportSelection selection, boolean activeDatasets, List<String> values) {
+        StringBuilder sql = new StringBuilder("o.kind = '" + ObjectKind.HARVEST.value() + "' and "
+                + Transitions.finished("o"));
+        if (selection.objectId() != null) {
+            sql.append(" and o.id = ?");
+            values.add(selection.objectId());
+        } else {
+            sql.append(" and o.current = true");
+        }
+        if (selection.sourceId() != null) {
+            sql.append(" and o.harvest_source_id = ?");
+            values.add(selection.sourceId());
+        }
+        if (selection.jobId() != null) {
+            sql.append(" and o.harvest_job_id = ?");
+            values.add(selection.jobId());
+        }
+        if (selection.packageId() != null) {
+            sql.append(" and o.package_id = ?");
+            values.add(selection.packageId());
+        }
+        if (selection.guid() != null) {
+            sql.append(" and o.guid = ?");
+            values.add(selection.guid());
+        }
+        if (selection.segments() != null) {
+            sql.append(" and ").append(dialect.md5FirstHexDigit("o.id")).append(" in (")
+                    .append(marks(selection.segments().length())).append(")");
+            selection.segments().chars().forEach(c -> values.add(String.valueOf((char) c)));
+        }
+        if (activeDatasets) {
+            sql.append(" and exists (select 1 from catalog_dataset d where d.id = o.package_id and d.state = 'active')");
+        }
+        if (!selection.excludedSourceIds().isEmpty()) {
+            sql.append(" and o.harvest_source_id not in (").append(marks(selection.excludedSourceIds().size()))
+                    .append(")");
+            values.addAll(selection.excludedSourceIds());
+        }
+        return sql.toString();
+    }
+
+    /**
+     * Records what a re-import did, in this thread's transaction: an object whose import created or updated its
+     * dataset becomes the current object of that dataset and guid (with its dataset id), one whose import deleted
+     * the dataset stops being current, as a harvest's import would record it. States, report statuses and timestamps
+     * stay as they are, so the statistics of the object's job do not change. Only finished objects are touched.
+     *
+     * @param results the outcomes of the imports that succeeded
+     */
+    public void recordReimported(List<ObjectResult> results) {
+        List<ObjectResult> changing = results.stream().filter(r -> r.makeCurrent() || r.uncurrent()).toList();
+        if (changing.isEmpty()) {
+            return;
+        }
+        database.joined(session -> {
+            session.doWork(connection -> {
+                try (PreparedStatement update = connection.prepareStatement("update harvest_object set"
+                        + " package_id = coalesce(?, package_id), current = ? where id = ? and "
+                        + Transitions.finished(""))) {
+                    for (ObjectResult result : changing) {
+                        update.setString(1, result.packageId());
+                        update.setBoolean(2, result.makeCurrent());
+                        update.setString(3, result.objectId());
+                        update.addBatch();
+                    }
+                    update.executeBatch();
+                }
+            });
+            return null;
+        });
+        updateCurrent(changing);
     }
 
     /**

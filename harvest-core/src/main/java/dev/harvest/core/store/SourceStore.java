@@ -113,6 +113,61 @@ public final class SourceStore {
         });
     }
 
+    /**
+     * Changes a source's fields in one transaction, with the source row locked; a null field stays as it is.
+     * Deactivating aborts the source's {@code New} jobs, as {@link #deactivateSource(String)} does; a changed
+     * frequency clears the next run, so that {@code run} schedules the source afresh.
+     *
+     * @param sourceId the source
+     * @param url a new URL, or null
+     * @param title a new title (blank for the name), or null
+     * @param config a new, validated config, or null
+     * @param frequency a new frequency, or null
+     * @param active whether the source is active, or null
+     * @param ownerOrg a new organization id, or null
+     * @param clearOwnerOrg whether to remove the organization
+     * @return the source as it is now
+     */
+    public HarvestSource updateSource(String sourceId, String url, String title, String config, String frequency,
+            Boolean active, String ownerOrg, boolean clearOwnerOrg) {
+        return database.inTransaction(session -> {
+            SourceEntity source = session.find(SourceEntity.class, sourceId,
+                    jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (source == null) {
+                throw new IllegalArgumentException("Harvest source " + sourceId + " does not exist");
+            }
+            if (url != null) {
+                source.url = url.strip();
+            }
+            if (title != null) {
+                source.title = title.isBlank() ? source.name : title;
+            }
+            if (config != null) {
+                source.config = config;
+            }
+            if (frequency != null && !frequency.equals(source.frequency)) {
+                source.frequency = frequency;
+                source.nextRun = null;
+            }
+            if (clearOwnerOrg) {
+                source.ownerOrg = null;
+            } else if (ownerOrg != null) {
+                source.ownerOrg = ownerOrg;
+            }
+            if (active != null) {
+                source.active = active;
+                if (!active) {
+                    session.createMutationQuery("update JobEntity set status = "
+                                    + Transitions.JobTransition.ABORT.target()
+                                    + " where sourceId = :id and status = 'New'")
+                            .setParameter("id", sourceId)
+                            .executeUpdate();
+                }
+            }
+            return Rows.toApi(source);
+        });
+    }
+
     /** Sets a source's next scheduled run. */
     public void setNextRun(String sourceId, LocalDateTime nextRun) {
         database.inTransaction(session -> session.createMutationQuery(
@@ -137,6 +192,73 @@ public final class SourceStore {
     }
 
     /**
+     * Deletes the history of a source, or of every source, keeping the sources and the datasets
+     * ({@code clearsource_history}, {@code source clear-history}). Without {@code keepCurrent} every job, object and
+     * error goes. With it (spec §5.3), the objects that are not current, of jobs that are not Running and have no
+     * current object, go with their errors and extras; then the jobs that are not Running and have no object left,
+     * with their gather errors. Each is one statement over all the rows concerned, in one transaction.
+     *
+     * @param sourceId a source, or null for all sources
+     * @param keepCurrent whether to keep the current objects and their jobs
+     * @return the number of jobs deleted
+     */
+    public int clearHistory(String sourceId, boolean keepCurrent) {
+        if (sourceId != null && !keepCurrent) {
+            return clearSourceHistory(sourceId);
+        }
+        String ofSource = sourceId == null ? "" : " and o.harvest_source_id = :s";
+        String objects = "select o.id from harvest_object o where coalesce(o.current, false) = false" + ofSource
+                + (keepCurrent ? " and not exists (select 1 from harvest_job j where j.id = o.harvest_job_id"
+                        + " and j.status = 'Running')"
+                        + " and not exists (select 1 from harvest_object c where c.harvest_job_id = o.harvest_job_id"
+                        + " and c.current = true)" : "");
+        String jobs = "select j.id from harvest_job j where 1 = 1" + (sourceId == null ? "" : " and j.source_id = :s")
+                + (keepCurrent ? " and j.status <> 'Running' and not exists (select 1 from harvest_object o"
+                        + " where o.harvest_job_id = j.id)" : "");
+        return database.inTransaction(session -> {
+            if (!keepCurrent) {
+                // everything of every source
+                session.createNativeMutationQuery("delete from harvest_object_error").executeUpdate();
+                session.createNativeMutationQuery("delete from harvest_object_extra").executeUpdate();
+                session.createNativeMutationQuery("delete from harvest_object").executeUpdate();
+                session.createNativeMutationQuery("delete from harvest_gather_error").executeUpdate();
+                session.createNativeMutationQuery("delete from harvest_gather_seen").executeUpdate();
+                return session.createNativeMutationQuery("delete from harvest_job").executeUpdate();
+            }
+            bind(session.createNativeMutationQuery("delete from harvest_object_error where harvest_object_id in ("
+                    + objects + ")"), sourceId).executeUpdate();
+            bind(session.createNativeMutationQuery("delete from harvest_object_extra where harvest_object_id in ("
+                    + objects + ")"), sourceId).executeUpdate();
+            // the ids first: a DELETE whose sub-select reads the table it deletes from is not portable
+            List<String> objectIds = bind(session.createNativeQuery(objects, String.class), sourceId).getResultList();
+            for (int from = 0; from < objectIds.size(); from += 1000) {
+                session.createNativeMutationQuery("delete from harvest_object where id in (:ids)")
+                        .setParameterList("ids", objectIds.subList(from, Math.min(objectIds.size(), from + 1000)))
+                        .executeUpdate();
+            }
+            bind(session.createNativeMutationQuery("delete from harvest_gather_error where harvest_job_id in ("
+                    + jobs + ")"), sourceId).executeUpdate();
+            bind(session.createNativeMutationQuery("delete from harvest_gather_seen where harvest_job_id in ("
+                    + jobs + ")"), sourceId).executeUpdate();
+            List<String> jobIds = bind(session.createNativeQuery(jobs, String.class), sourceId).getResultList();
+            int deleted = 0;
+            for (int from = 0; from < jobIds.size(); from += 1000) {
+                deleted += session.createNativeMutationQuery("delete from harvest_job where id in (:ids)")
+                        .setParameterList("ids", jobIds.subList(from, Math.min(jobIds.size(), from + 1000)))
+                        .executeUpdate();
+            }
+            return deleted;
+        });
+    }
+
+    private static <Q extends org.hibernate.query.CommonQueryContract> Q bind(Q query, String sourceId) {
+        if (sourceId != null) {
+            query.setParameter("s", sourceId);
+        }
+        return query;
+    }
+
+    /**
      * Deletes every job, object and error of a source, keeping the source ({@code clearsource_history}).
      *
      * @return the number of jobs deleted
@@ -154,6 +276,28 @@ public final class SourceStore {
                     .setParameter("s", sourceId).executeUpdate();
             return session.createNativeMutationQuery("delete from harvest_job where source_id = :s")
                     .setParameter("s", sourceId).executeUpdate();
+        });
+    }
+
+    /**
+     * A page of the datasets that sources currently provide (the datasets of their current objects), by id order.
+     *
+     * @param sourceId one source, or null for all
+     * @param afterId the last id of the previous page, or the empty string
+     * @param limit the page size
+     * @return dataset ids, ascending
+     */
+    public List<String> currentDatasetIds(String sourceId, String afterId, int limit) {
+        return database.read(session -> {
+            var query = session.createNativeQuery("select distinct package_id from harvest_object where current = true"
+                            + " and package_id is not null and package_id > :after"
+                            + (sourceId == null ? "" : " and harvest_source_id = :s") + " order by package_id",
+                            String.class)
+                    .setParameter("after", afterId);
+            if (sourceId != null) {
+                query.setParameter("s", sourceId);
+            }
+            return query.setMaxResults(limit).getResultList();
         });
     }
 

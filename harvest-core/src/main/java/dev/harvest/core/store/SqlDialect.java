@@ -59,6 +59,18 @@ public final class SqlDialect {
                 java.util.Collections.nCopies(jobCount, "?")) + ") for key share" : null;
     }
 
+    /**
+     * The first hex digit of the MD5 of a text column, lowercase: ckanext-harvest's import segments
+     * ({@code md5(id)[0]}).
+     *
+     * @param column the column
+     * @return the expression
+     */
+    String md5FirstHexDigit(String column) {
+        return postgres ? "substr(md5(" + column + "), 1, 1)"
+                : "substring(lower(rawtohex(hash('MD5', stringtoutf8(" + column + ")))), 1, 1)";
+    }
+
     /** @return a statement that locks one job (bound by id) before it is stopped */
     String lockJobToStop() {
         return "select id from harvest_job where id = ? for update";

@@ -126,6 +126,16 @@ public final class Transitions {
 
     /**
      * @param alias the table alias, or an empty string
+     * @return the guard for an object that is done ({@link #TERMINAL}), e.g. {@code o.state in ('COMPLETE', 'ERROR')}
+     */
+    public static String finished(String alias) {
+        String column = alias.isEmpty() ? "state" : alias + ".state";
+        return column + " in (" + TERMINAL.stream().map(s -> "'" + s.name() + "'").collect(Collectors.joining(", "))
+                + ")";
+    }
+
+    /**
+     * @param alias the table alias, or an empty string
      * @return the guard for an object that is not done, e.g. {@code (o.state is null or o.state not in (...))}
      */
     public static String unfinished(String alias) {

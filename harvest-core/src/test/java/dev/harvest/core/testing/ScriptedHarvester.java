@@ -27,7 +27,7 @@ import java.util.UUID;
  *
  * <pre>{"guids": ["a", "b"], "count": 2000, "import_delay_ms": 5, "content": {"a": "v2"}, "partial": true,
  *  "fail_gather": "msg", "overflow_in_import": "a", "emit_unknown_only": ["a", "c"], "still_there": ["b"],
- *  "throw_in_gather": true, "throw_in_fetch": "a", "fail_import": "b", "fetch_unchanged": "a",
+ *  "throw_in_gather": true, "throw_in_fetch": "a", "fail_import": "b" (or ["b", "c"]), "fetch_unchanged": "a",
  *  "extras": {"a": {"status": "delete"}}, "skip_unchanged": false, "long_title": "c"}</pre>
  *
  * <p>It counts its fetch and import calls per source and guid ({@link #calls(String, String)}), so tests can tell
@@ -131,6 +131,25 @@ public class ScriptedHarvester implements Harvester {
         return true;
     }
 
+    /** @return whether a switch names this guid: a string, or a list of strings */
+    private static boolean matches(JsonNode value, String guid) {
+        if (value.isArray()) {
+            for (JsonNode item : value) {
+                if (guid.equals(item.asText())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return guid.equals(value.asText(null));
+    }
+
+    /** The remote document of an object: the source URL, {@code /record/} and the guid. */
+    @Override
+    public Optional<String> originalUrl(dev.harvest.api.HarvestSource source, dev.harvest.api.HarvestObject object) {
+        return Optional.of(source.url().replaceAll("/+$", "") + "/record/" + object.guid());
+    }
+
     @Override
     public FetchOutcome fetch(FetchContext context) throws Exception {
         JsonNode config = parse(context.source().config());
@@ -157,7 +176,7 @@ public class ScriptedHarvester implements Harvester {
         if (guid.equals(config.path("overflow_in_import").asText(null))) {
             throw new StackOverflowError("deep recursion importing " + guid);
         }
-        if (guid.equals(config.path("fail_import").asText(null))) {
+        if (matches(config.path("fail_import"), guid)) {
             return ImportOutcome.failed("Invalid package with GUID " + guid + ": title missing");
         }
         // a stable id, so that a retry after a worker died between the catalog write and the commit finds the

@@ -130,7 +130,7 @@ class CkanHarvesterScenarioTest {
     }
 
     HarvestSource reconfigure(HarvestSource source, String config) throws Exception {
-        return SourceReconfiguration.reconfigure(testBed(), source, config);
+        return testBed().reconfigure(source, config);
     }
 
     /** The local dataset, which the test expects to exist (deleted ones included). */

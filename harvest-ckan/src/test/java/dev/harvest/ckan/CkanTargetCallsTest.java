@@ -277,7 +277,7 @@ class CkanTargetCallsTest {
         testBed.harvest(source).assertFinishedWithoutErrors();
         assertEquals(List.of(), targetGroupNames("bulk-0042"));
         target.groups.add(new LinkedHashMap<>(Map.of("id", CkanHarvesterScenarioTest.GROUP1, "name", "group1")));
-        source = SourceReconfiguration.reconfigure(testBed, source,
+        source = testBed.reconfigure(source,
                 "{\"remote_groups\": \"only_local\", \"force_all\": true}");
 
         HarvestResult second = testBed.harvest(source);

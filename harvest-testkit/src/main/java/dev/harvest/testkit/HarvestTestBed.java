@@ -9,6 +9,7 @@ import dev.harvest.api.catalog.CatalogException;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.HarvestException;
+import dev.harvest.core.SourceUpdate;
 import dev.harvest.core.JobReport;
 import dev.harvest.core.SourceRequest;
 import dev.harvest.core.config.HarvestConfig;
@@ -132,6 +133,25 @@ public final class HarvestTestBed implements AutoCloseable {
     }
 
     /**
+     * Changes a source's configuration between two jobs, as {@code harvester source update NAME --config JSON} does:
+     * the harvester's {@code validateConfig} checks the new configuration, and what it returns is stored.
+     *
+     * @param source a source of this test bed
+     * @param config the new configuration
+     * @return the source as the engine now reads it
+     * @throws InvalidSourceException if the engine or the harvester refuses the configuration
+     */
+    public HarvestSource reconfigure(HarvestSource source, String config) {
+        Objects.requireNonNull(source, "source");
+        try {
+            return harvest.updateSource(source.id(), new SourceUpdate(null, null, config == null ? "" : config, null,
+                    null, null));
+        } catch (HarvestException e) {
+            throw new InvalidSourceException(e.getMessage(), e.fieldErrors(), e);
+        }
+    }
+
+    /**
      * Runs a whole harvest job of a source in this thread and returns what it did. Exceptions of the harvester are
      * recorded by the engine as gather or object errors, as in production: they never escape from here.
      *
@@ -145,8 +165,10 @@ public final class HarvestTestBed implements AutoCloseable {
 
     /**
      * Runs a harvest job of a source limited to some records, imported even if unchanged (what
-     * {@code harvester run_test --guid} does). Like that command's, the job then ends {@code Aborted}, so that it
-     * never counts as the last error-free job of an incremental harvest; the chosen records' objects end as usual.
+     * {@code harvester run_test SOURCE GUID...} does). The gather lists the whole remote but creates objects for the
+     * chosen guids only; the job ends {@code Finished} with statistics of those records alone, infers no deletions,
+     * never counts as the last error-free job of an incremental harvest, and records a gather error for a chosen
+     * guid that the remote did not list.
      *
      * @param source a source of this test bed
      * @param guids the guids to fetch and import; {@code null} for all

@@ -76,7 +76,13 @@ class CkanTargetCallsTest {
             builder.setting("harvest.fetch_parallelism", parallelism.toString());
         }
         testBed = builder.build();
-        return testBed.source(spec);
+        if (spec.ownerOrg() != null) {
+            // the engine checks a source's organization against the catalog: here, the target
+            target.orgs.add(new LinkedHashMap<>(Map.of("id", spec.ownerOrg(), "name", spec.ownerOrg())));
+        }
+        HarvestSource created = testBed.source(spec);
+        target.requests.clear(); // the tests count what the harvest asks, not the source's validation
+        return created;
     }
 
     /** A source owned by local-org whose records are imported one at a time. */

@@ -136,8 +136,11 @@ class HarvestTestBedTest {
     }
 
     @Test
-    void aSourceSpecGivesTheSourceItsTitleOwnerAndFrequency() {
+    void aSourceSpecGivesTheSourceItsTitleOwnerAndFrequency() throws Exception {
         testBed = HarvestTestBed.of(new LineListHarvester());
+        // the engine checks owner_org against the catalog and stores the organization's id
+        testBed.catalog().createGroup(dev.harvest.api.catalog.GroupKind.ORGANIZATION,
+                new dev.harvest.api.catalog.CatalogGroup(java.util.Map.of("id", "fixture-org", "name", "fixture-org")));
 
         HarvestSource source = testBed.source(SourceSpec.of("lines", remote.url("/list.txt"))
                 .withTitle("Lines of the fixture")

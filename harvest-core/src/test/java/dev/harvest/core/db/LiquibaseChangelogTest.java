@@ -54,7 +54,7 @@ class LiquibaseChangelogTest {
             try (var statement = connection.createStatement();
                     ResultSet count = statement.executeQuery("select count(*) from databasechangelog")) {
                 count.next();
-                assertEquals(5, count.getInt(1), "each changeset applied exactly once");
+                assertEquals(6, count.getInt(1), "each changeset applied exactly once");
             }
         }
     }

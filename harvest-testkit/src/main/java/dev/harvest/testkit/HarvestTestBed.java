@@ -145,8 +145,8 @@ public final class HarvestTestBed implements AutoCloseable {
 
     /**
      * Runs a harvest job of a source limited to some records, imported even if unchanged (what
-     * {@code harvester run_test --guid} does). Like that command's, the job then ends {@code Aborted}, so that it
-     * never counts as the last error-free job of an incremental harvest; the chosen records' objects end as usual.
+     * {@code harvester run_test GUID...} does). Like that command's, the job gets objects for those records only and
+     * ends {@code Finished}, and it never counts as the last error-free job of an incremental harvest.
      *
      * @param source a source of this test bed
      * @param guids the guids to fetch and import; {@code null} for all

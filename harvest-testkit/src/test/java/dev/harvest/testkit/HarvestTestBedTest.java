@@ -80,12 +80,12 @@ class HarvestTestBedTest {
     }
 
     @Test
-    void harvestingChosenGuidsImportsOnlyThoseAndEndsTheJobAbortedAsRunTestDoes() {
+    void harvestingChosenGuidsImportsOnlyThoseAndEndsTheJobFinishedAsRunTestDoes() {
         HarvestSource source = servedSource(LIST);
 
         HarvestResult result = testBed.harvest(source, Set.of("beta"));
 
-        assertEquals("Aborted", result.status());
+        assertEquals("Finished", result.status());
         assertEquals("added", result.object("beta").orElseThrow().reportStatus());
         assertTrue(testBed.dataset("line-beta").isPresent());
         assertFalse(testBed.dataset("line-alpha").isPresent(), "alpha was not chosen");
@@ -135,8 +135,10 @@ class HarvestTestBedTest {
     }
 
     @Test
-    void aSourceSpecGivesTheSourceItsTitleOwnerAndFrequency() {
+    void aSourceSpecGivesTheSourceItsTitleOwnerAndFrequency() throws Exception {
         testBed = HarvestTestBed.of(new LineListHarvester());
+        testBed.catalog().createGroup(dev.harvest.api.catalog.GroupKind.ORGANIZATION,
+                new dev.harvest.api.catalog.CatalogGroup(Map.of("id", "fixture-org", "name", "fixture-org")));
 
         HarvestSource source = testBed.source(SourceSpec.of("lines", remote.url("/list.txt"))
                 .withTitle("Lines of the fixture")

@@ -2,7 +2,6 @@ package dev.harvest.core.engine;
 
 import dev.harvest.api.HarvestJob;
 import dev.harvest.api.HarvestObject;
-import dev.harvest.api.HarvestSource;
 import dev.harvest.api.catalog.Catalog;
 import dev.harvest.api.queue.HarvestQueue;
 import dev.harvest.api.queue.QueueException;

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -178,10 +177,5 @@ public record JobMail(String subject, String body) {
             return copy;
         }
         return node;
-    }
-
-    /** @return the lines of the body, for tests and logs */
-    public List<String> lines() {
-        return new ArrayList<>(List.of(body.split("\n", -1)));
     }
 }

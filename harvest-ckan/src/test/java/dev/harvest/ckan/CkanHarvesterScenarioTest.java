@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.harvest.api.HarvestSource;
+import dev.harvest.api.catalog.CatalogException;
 import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.api.catalog.GroupKind;
@@ -118,6 +119,17 @@ class CkanHarvesterScenarioTest {
     }
 
     HarvestSource source(SourceSpec spec) {
+        if (spec.ownerOrg() != null) {
+            // a source's organization must exist in the catalog: the embedded one gets it with that very id
+            try {
+                if (testBed().catalog().findGroup(GroupKind.ORGANIZATION, spec.ownerOrg()).isEmpty()) {
+                    testBed().catalog().createGroup(GroupKind.ORGANIZATION,
+                            new CatalogGroup(Map.of("id", spec.ownerOrg(), "name", spec.ownerOrg())));
+                }
+            } catch (CatalogException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         return testBed().source(spec);
     }
 
@@ -327,7 +339,7 @@ class CkanHarvesterScenarioTest {
         assertEquals("updated", object(forced, CABINET).reportStatus(), forced::describe);
         assertFalse(cabinetModified.equals(local(CABINET).metadataModified()), "written again");
         assertEquals(dataset1Modified, local(DATASET1).metadataModified(), "not chosen, not imported");
-        assertEquals("Aborted", forced.status(), "a job that imported only some records is never error-free");
+        assertEquals("Finished", forced.status(), "objects for the chosen records only, so the job finishes");
     }
 
     @Test

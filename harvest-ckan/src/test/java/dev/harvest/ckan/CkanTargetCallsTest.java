@@ -76,7 +76,13 @@ class CkanTargetCallsTest {
             builder.setting("harvest.fetch_parallelism", parallelism.toString());
         }
         testBed = builder.build();
-        return testBed.source(spec);
+        if (spec.ownerOrg() != null && target.orgs.stream().noneMatch(o -> spec.ownerOrg().equals(o.get("id")))) {
+            // a source's organization must exist in the target catalog
+            target.orgs.add(new LinkedHashMap<>(Map.of("id", spec.ownerOrg(), "name", spec.ownerOrg())));
+        }
+        HarvestSource source = testBed.source(spec);
+        target.requests.clear(); // the calls of the harvest are counted, not the source's validation
+        return source;
     }
 
     /** A source owned by local-org whose records are imported one at a time. */

@@ -19,5 +19,12 @@ public final class EngineSourceKeys {
      */
     public static final String DELETION_GUARD_MAX_SHARE = "deletion_guard_max_share";
 
+    /**
+     * Boolean: let this source's imports update and delete datasets that another harvest source provides (whose
+     * current harvest object belongs to the other source), and so take them over. Without it such an import errors
+     * its object, naming the other source, and the dataset is left as it is.
+     */
+    public static final String ALLOW_TAKEOVER = "allow_takeover";
+
     private EngineSourceKeys() {}
 }

@@ -2,6 +2,7 @@ package dev.harvest.ckan;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.harvest.api.ConfigValidationException;
+import dev.harvest.api.EngineSourceKeys;
 import dev.harvest.api.catalog.Catalog;
 import dev.harvest.api.catalog.CatalogException;
 import dev.harvest.api.catalog.CatalogGroup;
@@ -151,7 +152,7 @@ public final class CkanSourceConfig {
             throw new ConfigValidationException("user must be a non-blank user name");
         }
         for (String key : List.of("read_only", "force_all", "override_extras", "clean_tags", "include_private",
-                "force_deletions")) {
+                EngineSourceKeys.FORCE_DELETIONS, EngineSourceKeys.ALLOW_TAKEOVER)) {
             if (values.containsKey(key) && !(values.get(key) instanceof Boolean)) {
                 throw new ConfigValidationException(key + " must be boolean");
             }

@@ -64,6 +64,7 @@ class CkanSourceConfigTest {
         "{\"override_extras\": \"yes\"}|override_extras must be boolean",
         "{\"clean_tags\": \"True\"}|clean_tags must be boolean",
         "{\"force_deletions\": \"no\"}|force_deletions must be boolean",
+        "{\"allow_takeover\": \"yes\"}|allow_takeover must be boolean",
         "{\"remote_groups\": \"all\"}|remote_groups must be \"only_local\" or \"create\"",
         "{\"remote_orgs\": true}|remote_orgs must be \"only_local\" or \"create\"",
         "{\"api_key\": 42}|api_key must be a string",
@@ -114,7 +115,7 @@ class CkanSourceConfigTest {
                 + "\"{harvest_source_url}/dataset/{dataset_id}\"}, \"override_extras\": true, "
                 + "\"organizations_filter_include\": [], \"user\": \"harverster-user\", \"api_key\": \"KEY\", "
                 + "\"read_only\": true, \"remote_groups\": \"only_local\", \"remote_orgs\": \"create\", "
-                + "\"include_private\": true, \"force_deletions\": false, \"deletion_guard_max_share\": 0.25, "
+                + "\"include_private\": true, \"force_deletions\": false, \"deletion_guard_max_share\": 0.25, \"allow_takeover\": true, "
                 + "\"some_future_key\": {\"kept\": true}}";
 
         assertEquals(config, validate(config));

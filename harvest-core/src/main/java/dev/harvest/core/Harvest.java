@@ -48,8 +48,11 @@ import java.util.Set;
  */
 public final class Harvest implements AutoCloseable {
 
-    /** ckanext-harvest's {@code UPDATE_FREQUENCIES}, in order. */
-    public static final List<String> FREQUENCIES = List.of("MANUAL", "MONTHLY", "WEEKLY", "BIWEEKLY", "DAILY", "ALWAYS");
+    /**
+     * ckanext-harvest's {@code UPDATE_FREQUENCIES}, in order. A source's frequency may also be a cron expression
+     * with an optional time zone; see {@link dev.harvest.core.engine.Frequency}.
+     */
+    public static final List<String> FREQUENCIES = dev.harvest.core.engine.Frequency.CLASSIC;
 
     private final HarvestConfig config;
     private final HarvestDatabase database;
@@ -62,7 +65,8 @@ public final class Harvest implements AutoCloseable {
     private Runnable databaseLog = () -> {};
 
     private Harvest(HarvestConfig config, HarvestDatabase database, Stores stores, HarvesterRegistry harvesters,
-            Catalog catalog, boolean ownsCatalog, QueueHolder queue, Clock clock) {
+            Catalog catalog, boolean ownsCatalog, QueueHolder queue, Clock clock,
+            dev.harvest.core.notify.RecipientLookup recipients, dev.harvest.core.notify.MailTransport mailTransport) {
         this.config = config;
         this.database = database;
         this.stores = stores;
@@ -72,7 +76,7 @@ public final class Harvest implements AutoCloseable {
         this.queue = queue;
         // the embedded catalog writes through the harvest transaction: a dataset and its object commit together
         this.engine = new Engine(config, stores, harvesters, catalog, catalog instanceof EmbeddedCatalog, queue::get,
-                clock);
+                clock, recipients, mailTransport);
     }
 
     /**
@@ -247,12 +251,18 @@ public final class Harvest implements AutoCloseable {
 
     /**
      * Deletes a source's datasets from the catalog, then its jobs and objects; keeps the source ({@code clearsource}).
+     * A dataset that another source provides now (its current object belongs to the other source) is left alone.
      *
      * @param idOrName a source id or name
      * @return the number of datasets deleted
      */
     public int clearSource(String idOrName) {
         HarvestSource source = source(idOrName);
+        Map<String, String> others = stores.sources().packageIdsProvidedByOthers(source.id());
+        if (!others.isEmpty()) {
+            org.slf4j.LoggerFactory.getLogger(Harvest.class).info("clearsource {}: kept {} dataset(s) that other"
+                    + " sources provide: {}", source.name(), others.size(), others);
+        }
         List<String> datasets = stores.sources().packageIdsOfSource(source.id());
         for (String datasetId : datasets) {
             try {
@@ -708,6 +718,8 @@ public final class Harvest implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private ClassLoader classLoader = Harvest.class.getClassLoader();
         private boolean discover = true;
+        private dev.harvest.core.notify.RecipientLookup recipients = dev.harvest.core.notify.RecipientLookup.none();
+        private dev.harvest.core.notify.MailTransport mailTransport;
 
         private Builder(HarvestConfig config) {
             this.config = config;
@@ -743,6 +755,22 @@ public final class Harvest implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Who receives the notification mails of a source's jobs besides the addresses of
+         * {@code ckan.harvest.status_mail.recipients}: where an application with users (sysadmins, organization
+         * admins) plugs them in. The default adds nobody.
+         */
+        public Builder notificationRecipients(dev.harvest.core.notify.RecipientLookup lookup) {
+            this.recipients = java.util.Objects.requireNonNull(lookup, "lookup");
+            return this;
+        }
+
+        /** Sends notification mails this way instead of through the SMTP server of {@code smtp.server}. */
+        public Builder mailTransport(dev.harvest.core.notify.MailTransport transport) {
+            this.mailTransport = transport;
+            return this;
+        }
+
         /** Whether to discover harvesters with {@link ServiceLoader} (default true). */
         public Builder discoverHarvesters(boolean discover) {
             this.discover = discover;
@@ -759,6 +787,7 @@ public final class Harvest implements AutoCloseable {
         public Harvest build() {
             Plugins plugins = Plugins.discover(classLoader, discover).withHarvesters(harvesters);
             HarvestConfig checked = config.validated(plugins.settings());
+            dev.harvest.core.notify.MailSettings.from(checked); // bad mail settings fail before anything opens
             if (queue == null && plugins.queue(checked.queueType()).isEmpty()) {
                 throw new ConfigException("ckan.harvest.mq.type: no queue backend of type '" + checked.queueType()
                         + "' on the class path (available: " + String.join(", ", plugins.queueTypes()) + ")");
@@ -784,7 +813,7 @@ public final class Harvest implements AutoCloseable {
                 }
                 registry.startAll(checked);
                 Harvest harvest = new Harvest(checked, database, Stores.of(database, clock), registry, chosen,
-                        catalog == null, new QueueHolder(checked, plugins, queue), clock);
+                        catalog == null, new QueueHolder(checked, plugins, queue), clock, recipients, mailTransport);
                 harvest.installDatabaseLog();
                 return harvest;
             } catch (RuntimeException e) {

@@ -12,7 +12,8 @@ package dev.harvest.core;
  * @param active {@code true}/{@code false} as CKAN's {@code asbool} reads them ({@code yes}/{@code no},
  *     {@code on}/{@code off}, {@code 1}/{@code 0}, ...); null or blank for active
  * @param ownerOrg the id or name of an organization of the catalog, or null/blank for none
- * @param frequency MANUAL (default), MONTHLY, WEEKLY, BIWEEKLY, DAILY or ALWAYS
+ * @param frequency MANUAL (default), MONTHLY, WEEKLY, BIWEEKLY, DAILY, ALWAYS, or a cron expression with an
+ *     optional IANA time zone ({@code 0 3 * * * Europe/Paris}; see {@link dev.harvest.core.engine.Frequency})
  * @param config harvester configuration, usually JSON; may be null
  */
 public record SourceForm(

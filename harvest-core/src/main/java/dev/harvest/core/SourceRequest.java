@@ -9,7 +9,8 @@ package dev.harvest.core;
  * @param title a title; the name when blank
  * @param active whether jobs may be created
  * @param ownerOrg the local organization owning harvested datasets, or null
- * @param frequency MANUAL (default), MONTHLY, WEEKLY, BIWEEKLY, DAILY or ALWAYS
+ * @param frequency MANUAL (default), MONTHLY, WEEKLY, BIWEEKLY, DAILY, ALWAYS, or a cron expression with an
+ *     optional IANA time zone ({@code 0 3 * * * Europe/Paris}; see {@link dev.harvest.core.engine.Frequency})
  * @param config harvester configuration, usually JSON; may be null
  */
 public record SourceRequest(

@@ -8,6 +8,7 @@ import dev.harvest.api.catalog.Catalog;
 import dev.harvest.api.catalog.CatalogException;
 import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.GroupKind;
+import dev.harvest.core.engine.Frequency;
 import dev.harvest.core.engine.HarvesterRegistry;
 import dev.harvest.core.store.SourceStore;
 import dev.harvest.core.store.SourceUrls;
@@ -149,13 +150,17 @@ final class SourceValidator {
         return parsed;
     }
 
+    /**
+     * A classic frequency (any case, stored in capitals) or a cron expression with an optional IANA zone (stored with
+     * single spaces and the zone's canonical spelling); see {@link Frequency}.
+     */
     private static String checkFrequency(String frequency, Map<String, List<String>> errors) {
-        String upper = frequency.strip().toUpperCase(Locale.ROOT);
-        if (!Harvest.FREQUENCIES.contains(upper)) {
-            add(errors, "frequency", "Frequency " + frequency + " not recognised (one of "
-                    + String.join(", ", Harvest.FREQUENCIES) + ")");
+        try {
+            return Frequency.parse(frequency).text();
+        } catch (IllegalArgumentException e) {
+            add(errors, "frequency", e.getMessage());
+            return frequency.strip();
         }
-        return upper;
     }
 
     /** @return the organization's id, or null after recording an error */

@@ -65,13 +65,26 @@ class TransitionsTest {
     private Row insert(ObjectState state, JobStatus jobStatus) {
         Row row = new Row(UUID.randomUUID().toString(), UUID.randomUUID().toString(), "token-" + UUID.randomUUID());
         LocalDateTime now = LocalDateTime.now(clock.withZone(java.time.ZoneOffset.UTC));
+        String sourceId = newSource();
         sql("insert into harvest_job (id, created, source_id, status, gather_started, gather_finished)"
-                + " values (?, ?, ?, ?, ?, ?)", row.jobId(), now, source.id(), jobStatus.value(), now, now);
+                + " values (?, ?, ?, ?, ?, ?)", row.jobId(), now, sourceId, jobStatus.value(), now, now);
         sql("insert into harvest_object (id, guid, current, gathered, state, retry_times, harvest_job_id,"
                 + " harvest_source_id, claimed_by, lease_until, kind) values (?, ?, false, ?, ?, 0, ?, ?, ?, ?, 'harvest')",
                 row.objectId(), "guid-" + row.objectId(), now, state == null ? null : state.name(), row.jobId(),
-                source.id(), row.token(), now.minusMinutes(1));
+                sourceId, row.token(), now.minusMinutes(1));
         return row;
+    }
+
+    /**
+     * A source of its own for each row: a source has at most one New or Running job (the database enforces it), and
+     * the rows of these tests are in every status.
+     */
+    private String newSource() {
+        String id = UUID.randomUUID().toString();
+        sql("insert into harvest_source (id, name, url, type, active, frequency, created) values (?, ?, ?, ?, true,"
+                + " 'MANUAL', ?)", id, "src-" + id, "http://remote.example.org/" + id, source.type(),
+                LocalDateTime.now(clock.withZone(java.time.ZoneOffset.UTC)));
+        return id;
     }
 
     private void sql(String statement, Object... values) {
@@ -170,7 +183,7 @@ class TransitionsTest {
                 String jobId = UUID.randomUUID().toString();
                 LocalDateTime now = LocalDateTime.now(clock.withZone(java.time.ZoneOffset.UTC));
                 sql("insert into harvest_job (id, created, source_id, status, gather_started, gather_finished)"
-                        + " values (?, ?, ?, ?, ?, ?)", jobId, now, source.id(), from.value(), now, now);
+                        + " values (?, ?, ?, ?, ?, ?)", jobId, now, newSource(), from.value(), now, now);
                 operation.accept(jobId);
                 JobStatus after = JobStatus.of(read("harvest_job", jobId, "status")[0]);
                 if (after != from) {

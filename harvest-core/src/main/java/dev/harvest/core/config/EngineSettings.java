@@ -11,6 +11,17 @@ public final class EngineSettings {
 
     /** Every setting of the engine, in the order {@code harvester config --list} shows them. */
     public static final List<SettingDefinition> ALL = List.of(
+            SettingDefinition.of("ckan.harvest.status_mail.recipients", null,
+                    "Comma-separated e-mail addresses that receive the notification mails"),
+            SettingDefinition.of("smtp.server", "localhost", "SMTP server of notification mails: host or host:port"),
+            SettingDefinition.of("smtp.starttls", "false", "Require STARTTLS on the SMTP connection (true or false)"),
+            SettingDefinition.of("smtp.user", null, "SMTP login user (no login when unset)"),
+            SettingDefinition.of("smtp.password", null, "SMTP login password"),
+            SettingDefinition.of("smtp.mail_from", "harvest@localhost", "Sender address of notification mails"),
+            SettingDefinition.of("harvest.mail.connect_timeout", "10",
+                    "Seconds to connect to the SMTP server before a notification mail is given up"),
+            SettingDefinition.of("harvest.mail.read_timeout", "30",
+                    "Seconds each SMTP read or write may take before a notification mail is given up"),
             SettingDefinition.of("ckan.site_id", "default", "Namespaces the queues, as in CKAN"),
             SettingDefinition.of("ckan.site_url", null, "This site's public URL, used in notification mails"),
             SettingDefinition.of("ckan.site_title", "CKAN", "This site's title, used in notification mails"),

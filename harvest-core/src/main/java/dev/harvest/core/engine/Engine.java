@@ -2,13 +2,17 @@ package dev.harvest.core.engine;
 
 import dev.harvest.api.HarvestJob;
 import dev.harvest.api.HarvestObject;
-import dev.harvest.api.HarvestSource;
 import dev.harvest.api.catalog.Catalog;
 import dev.harvest.api.queue.HarvestQueue;
 import dev.harvest.api.queue.QueueException;
 import dev.harvest.api.queue.QueueName;
 import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.db.HarvestDatabase;
+import dev.harvest.core.notify.JobNotifier;
+import dev.harvest.core.notify.MailSettings;
+import dev.harvest.core.notify.MailTransport;
+import dev.harvest.core.notify.RecipientLookup;
+import dev.harvest.core.notify.SmtpMailTransport;
 import dev.harvest.core.store.GatherWriter;
 import dev.harvest.core.store.JobStore;
 import dev.harvest.core.store.JobStore.JobCreation;
@@ -18,7 +22,6 @@ import dev.harvest.core.store.Stores;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.time.YearMonth;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.function.Supplier;
@@ -47,6 +50,8 @@ public final class Engine implements AutoCloseable {
     private final StageExecutor stages;
     private final Reimporter reimporter;
     private final Clock clock;
+    private final JobNotifier notifier;
+    private final JobCompletion completion;
 
     /**
      * @param config the site configuration
@@ -60,6 +65,28 @@ public final class Engine implements AutoCloseable {
      */
     public Engine(HarvestConfig config, Stores stores, HarvesterRegistry harvesters, Catalog catalog,
             boolean catalogJoinsTransaction, Supplier<HarvestQueue> queue, Clock clock) {
+        this(config, stores, harvesters, catalog, catalogJoinsTransaction, queue, clock, RecipientLookup.none(), null);
+    }
+
+    /**
+     * @param config the site configuration
+     * @param stores the harvest database's stores
+     * @param harvesters the harvesters of this process
+     * @param catalog where datasets are imported
+     * @param catalogJoinsTransaction whether the catalog writes through this thread's harvest transaction (the
+     *     embedded catalog), so that a dataset and its object's state commit together
+     * @param queue the queue, opened on first use
+     * @param clock the clock of leases, timeouts and schedules
+     * @param recipients who receives notification mails besides {@code ckan.harvest.status_mail.recipients}
+     * @param mailTransport how notification mails are sent, or null for the SMTP server of {@code smtp.server}
+     * @throws dev.harvest.core.config.ConfigException if a mail setting is invalid
+     */
+    public Engine(HarvestConfig config, Stores stores, HarvesterRegistry harvesters, Catalog catalog,
+            boolean catalogJoinsTransaction, Supplier<HarvestQueue> queue, Clock clock, RecipientLookup recipients,
+            MailTransport mailTransport) {
+        MailSettings mail = MailSettings.from(config);
+        this.notifier = new JobNotifier(mail, stores.queries(), catalog, recipients,
+                mailTransport != null ? mailTransport : new SmtpMailTransport(mail, clock));
         this.config = config;
         this.clock = clock;
         this.sources = stores.sources();
@@ -71,12 +98,14 @@ public final class Engine implements AutoCloseable {
         this.batchSize = config.intValue("harvest.object_batch_size");
         this.stages = new StageExecutor(config.intValue("harvest.fetch_parallelism"));
         double maxShare = Double.parseDouble(config.get("harvest.deletion_guard.max_share", "0.5"));
+        this.completion = new JobCompletion(jobs, notifier);
         this.gatherRunner = new GatherRunner(jobs, sources, writer, harvesters, config,
                 config.intValue("harvest.gather_batch_size"),
-                Duration.ofSeconds(config.intValue("harvest.gather_lease_seconds")), maxShare, leaseKeeper);
+                Duration.ofSeconds(config.intValue("harvest.gather_lease_seconds")), maxShare, leaseKeeper,
+                completion);
         this.batchProcessor = new ObjectBatchProcessor(database, objects, jobs, harvesters, catalog,
                 catalogJoinsTransaction, config, Duration.ofSeconds(config.intValue("harvest.object_lease_seconds")),
-                config.intValue("harvest.retry_limit"), leaseKeeper, stages);
+                config.intValue("harvest.retry_limit"), leaseKeeper, stages, completion);
         this.reimporter = new Reimporter(database, objects, harvesters, catalog, catalogJoinsTransaction, config,
                 stages, batchSize);
     }
@@ -198,7 +227,7 @@ public final class Engine implements AutoCloseable {
                 break; // every object left is held by another worker; they are not this run's to wait for
             }
         }
-        jobs.finishJobIfDone(jobId);
+        completion.finishIfDone(jobId);
     }
 
     /**
@@ -240,7 +269,7 @@ public final class Engine implements AutoCloseable {
         int timedOut = applyTimeouts();
         int finished = 0;
         for (String jobId : jobs.runningGatheredJobIds()) {
-            if (jobs.finishJobIfDone(jobId)) {
+            if (completion.finishIfDone(jobId)) {
                 LOG.info("Job {} finished", jobId);
                 finished++;
             }
@@ -250,16 +279,45 @@ public final class Engine implements AutoCloseable {
         return new RunSummary(scheduled, started, finished, timedOut, jobsRequeued, objectsRequeued);
     }
 
+    /**
+     * Creates the jobs of the sources whose frequency is due (see {@link Frequency}) and starts them. Every creation
+     * is a compare-and-set, so that concurrent runs create one job between them: for a classic frequency the move
+     * of {@code next_run} from the value this run read, for a cron expression "no job created since the last one
+     * this run saw"; and always the guarded insert that allows one New or Running job per source.
+     */
     private int scheduleSources() {
         int created = 0;
         LocalDateTime now = now();
-        for (HarvestSource source : sources.sourcesDueForScheduling()) {
-            JobCreation creation = jobs.createJob(source.id());
+        for (SourceStore.ScheduledSource source : sources.scheduledSources()) {
+            Frequency frequency;
+            try {
+                frequency = Frequency.parse(source.frequency());
+            } catch (IllegalArgumentException e) {
+                LOG.warn("Source {} is not scheduled: {}", source.id(), e.getMessage());
+                continue;
+            }
+            JobCreation creation;
+            if (frequency instanceof Frequency.Classic classic) {
+                if (source.nextRun() != null && source.nextRun().isAfter(now)) {
+                    continue;
+                }
+                creation = jobs.createScheduledJob(source.id(), source.nextRun(), classic.nextRun(now));
+            } else {
+                Frequency.CronSchedule cron = (Frequency.CronSchedule) frequency;
+                LocalDateTime since = source.lastJobCreated() != null ? source.lastJobCreated() : source.created();
+                if (since == null || !cron.isDue(since, now)) {
+                    continue;
+                }
+                creation = jobs.createCronJob(source.id(), source.lastJobCreated());
+                LocalDateTime from = creation instanceof JobCreation.Created ? now : since;
+                sources.setNextRun(source.id(), cron.nextAfter(from.toInstant(java.time.ZoneOffset.UTC))
+                        .map(next -> LocalDateTime.ofInstant(next, java.time.ZoneOffset.UTC)).orElse(null));
+            }
             if (creation instanceof JobCreation.Created job) {
+                LOG.info("Scheduled job {} of source {} ({})", job.job().id(), source.id(), frequency);
                 startJob(job.job().id());
                 created++;
             }
-            sources.setNextRun(source.id(), nextRun(source.frequency(), now));
         }
         return created;
     }
@@ -267,19 +325,16 @@ public final class Engine implements AutoCloseable {
     /**
      * ckanext-harvest's {@code next_run_from_now}.
      *
-     * @param frequency a source frequency
+     * @param frequency a classic source frequency
      * @param now the current time (UTC)
      * @return when the source is next due
      */
     static LocalDateTime nextRun(String frequency, LocalDateTime now) {
-        return switch (frequency) {
-            case "ALWAYS" -> now;
-            case "DAILY" -> now.plusDays(1);
-            case "WEEKLY" -> now.plusDays(7);
-            case "BIWEEKLY" -> now.plusDays(14);
-            case "MONTHLY" -> now.plusDays(YearMonth.from(now).lengthOfMonth());
-            default -> throw new IllegalArgumentException("Frequency " + frequency + " not recognised");
-        };
+        Frequency parsed = Frequency.parse(frequency);
+        if (!(parsed instanceof Frequency.Classic classic)) {
+            throw new IllegalArgumentException("Frequency " + frequency + " is a cron expression");
+        }
+        return classic.nextRun(now);
     }
 
     private int applyTimeouts() {
@@ -296,7 +351,7 @@ public final class Engine implements AutoCloseable {
                         + "\tJob created: " + python(job.created()) + "\n"
                         + "\tJob gather finished: " + python(job.gatherFinished()) + "\n"
                         + "\tJob last action time: " + PYTHON_TIME.format(last) + "\n";
-                if (jobs.timeOutJob(job.id(), message)) {
+                if (completion.timeOut(job.id(), message)) {
                     LOG.warn("Job {} timed out after {} minutes without progress", job.id(), minutes);
                     timedOut++;
                 }
@@ -367,10 +422,16 @@ public final class Engine implements AutoCloseable {
         };
     }
 
-    /** Stops the lease heartbeats and the stage threads. */
+    /** @return the notifier of finished jobs */
+    public JobNotifier notifier() {
+        return notifier;
+    }
+
+    /** Stops the lease heartbeats and the stage threads, and waits a bounded time for queued notification mails. */
     @Override
     public void close() {
         leaseKeeper.close();
         stages.close();
+        notifier.close();
     }
 }

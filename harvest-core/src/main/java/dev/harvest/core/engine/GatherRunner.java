@@ -47,9 +47,11 @@ final class GatherRunner {
     private final Duration lease;
     private final double maxDeletionShare;
     private final LeaseKeeper leaseKeeper;
+    private final JobCompletion completion;
 
     GatherRunner(JobStore jobs, SourceStore sources, GatherWriter writer, HarvesterRegistry harvesters,
-            Settings settings, int batchSize, Duration lease, double maxDeletionShare, LeaseKeeper leaseKeeper) {
+            Settings settings, int batchSize, Duration lease, double maxDeletionShare, LeaseKeeper leaseKeeper,
+            JobCompletion completion) {
         this.jobs = jobs;
         this.sources = sources;
         this.writer = writer;
@@ -59,6 +61,7 @@ final class GatherRunner {
         this.lease = lease;
         this.maxDeletionShare = maxDeletionShare;
         this.leaseKeeper = leaseKeeper;
+        this.completion = completion;
     }
 
     /** What happened to a gather request. */
@@ -90,7 +93,7 @@ final class GatherRunner {
         if (harvester.isEmpty()) {
             jobs.addGatherError(jobId, "System error - No harvester could be found for source type " + source.type());
             jobs.finishGather(jobId, owner, false);
-            jobs.finishJobIfDone(jobId);
+            completion.finishIfDone(jobId);
             return Result.GATHERED;
         }
         // run_test with guids: only those guids get objects, the listing is never complete and nothing is skipped
@@ -153,7 +156,7 @@ final class GatherRunner {
             LOG.info("Gathered job {}: {} objects, {} of them unchanged and finished without fetch or import", jobId,
                     context.emitted, context.unchanged);
         }
-        jobs.finishJobIfDone(jobId);
+        completion.finishIfDone(jobId);
         return Result.GATHERED;
     }
 

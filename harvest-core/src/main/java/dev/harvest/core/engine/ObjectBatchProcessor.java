@@ -63,10 +63,12 @@ final class ObjectBatchProcessor {
     private final int retryLimit;
     private final LeaseKeeper leaseKeeper;
     private final StageExecutor stages;
+    private final JobCompletion completion;
 
     ObjectBatchProcessor(HarvestDatabase database, ObjectBatchStore objects, JobStore jobs,
             HarvesterRegistry harvesters, Catalog catalog, boolean catalogJoinsTransaction, Settings settings,
-            Duration lease, int retryLimit, LeaseKeeper leaseKeeper, StageExecutor stages) {
+            Duration lease, int retryLimit, LeaseKeeper leaseKeeper, StageExecutor stages,
+            JobCompletion completion) {
         this.database = database;
         this.objects = objects;
         this.jobs = jobs;
@@ -78,6 +80,7 @@ final class ObjectBatchProcessor {
         this.retryLimit = retryLimit;
         this.leaseKeeper = leaseKeeper;
         this.stages = stages;
+        this.completion = completion;
     }
 
     /**
@@ -110,6 +113,7 @@ final class ObjectBatchProcessor {
             work.forEach(ObjectWork::fetchDone);
             objects.markFetched(batch.token(), work.stream().filter(w -> w.result == null)
                     .map(w -> w.object.id()).toList());
+            guardTakeovers(work);
             List<ObjectResult> results = catalogJoinsTransaction
                     ? importInTransaction(batch.token(), work)
                     : importOutsideTransaction(batch.token(), work);
@@ -131,7 +135,7 @@ final class ObjectBatchProcessor {
         } finally {
             for (String jobId : jobIds) {
                 try {
-                    if (jobs.finishJobIfDone(jobId)) {
+                    if (completion.finishIfDone(jobId)) {
                         LOG.info("Job {} finished", jobId);
                     }
                 } catch (RuntimeException e) {
@@ -139,6 +143,28 @@ final class ObjectBatchProcessor {
                 }
             }
         }
+    }
+
+    /**
+     * Gives the objects going on to import the batch's takeover guard: one query for the providers of their datasets
+     * and guids (a harvester usually keeps the remote id, its guid, as the dataset id).
+     */
+    private void guardTakeovers(List<ObjectWork> work) {
+        Set<String> likely = new LinkedHashSet<>();
+        for (ObjectWork item : work) {
+            if (item.result == null) {
+                likely.add(item.object.packageId());
+                if (item.claimed.kind() != ObjectKind.DELETE) {
+                    likely.add(item.object.guid());
+                }
+            }
+        }
+        likely.remove(null);
+        if (likely.isEmpty()) {
+            return;
+        }
+        TakeoverGuard guard = TakeoverGuard.load(objects, likely);
+        work.forEach(item -> item.guard = guard);
     }
 
     // ------------------------------------------------------------------------------------------------- fetch
@@ -210,9 +236,14 @@ final class ObjectBatchProcessor {
             return work.result;
         }
         work.forgetImportErrors(); // an import that is run again (after a failed batch commit) starts afresh
+        work.refusal = null;
         HarvestObject object = work.object;
         if (work.claimed.kind() == ObjectKind.DELETE) {
             String packageId = object.packageId();
+            Optional<String> refusal = work.refusal(packageId);
+            if (refusal.isPresent()) {
+                return work.error(refusal.get(), "Import", false);
+            }
             try {
                 if (packageId != null) {
                     catalog.deleteDataset(packageId);
@@ -227,8 +258,22 @@ final class ObjectBatchProcessor {
         try {
             imported = work.harvester.importObject(work.context(object));
         } catch (Throwable e) {
+            if (work.refusal != null) {
+                return work.error(work.refusal, "Import", false);
+            }
             LOG.warn("Import of object {} ({}) failed", object.id(), object.guid(), e);
             return work.error(GatherRunner.describe(e), "Import", false);
+        }
+        if (work.refusal != null) {
+            // the guarded catalog refused a write: the object errors, whatever the harvester made of the refusal
+            return work.error(work.refusal, "Import", false);
+        }
+        String written = imported instanceof ImportOutcome.Updated updated ? updated.datasetId()
+                : imported instanceof ImportOutcome.Deleted deleted ? deleted.datasetId() : null;
+        Optional<String> refusal = work.refusal(written);
+        if (refusal.isPresent()) {
+            // a write that did not go through the guarded catalog: with the embedded catalog it is rolled back
+            return work.error(refusal.get(), "Import", false);
         }
         if (imported instanceof ImportOutcome.Created created) {
             return work.done(ReportStatus.ADDED, created.datasetId(), true, false, false);
@@ -393,6 +438,10 @@ final class ObjectBatchProcessor {
         HarvestObject object;
         Harvester harvester;
         String fetchedContent;
+        /** The batch's takeover guard, or null when nothing of the batch is imported. */
+        TakeoverGuard guard;
+        /** Why the guarded catalog refused a write of this import, or null. */
+        volatile String refusal;
         /** Decided before the import stage (an error, or unchanged); null while the object goes on to import. */
         ObjectResult result;
 
@@ -418,6 +467,14 @@ final class ObjectBatchProcessor {
 
         StageContext context(HarvestObject current) {
             return new StageContext(this, current);
+        }
+
+        Optional<String> refusal(String datasetId) {
+            return guard == null || datasetId == null ? Optional.empty() : guard.refusal(source, datasetId, null);
+        }
+
+        Catalog catalog() {
+            return guard == null ? catalog : guard.catalogFor(catalog, source, message -> refusal = message);
         }
 
         ObjectResult done(ReportStatus report, String packageId, boolean makeCurrent, boolean uncurrent,
@@ -470,7 +527,7 @@ final class ObjectBatchProcessor {
 
         @Override
         public Catalog catalog() {
-            return catalog;
+            return work.catalog();
         }
 
         @Override

@@ -99,8 +99,11 @@ public final class Reimporter {
             }
             after = ids.get(ids.size() - 1);
             ClaimedBatch page = objects.load(ids);
-            List<Done> done = catalogJoinsTransaction ? importInTransaction(page, checkDatasetsInCatalog)
-                    : importOutsideTransaction(page, checkDatasetsInCatalog);
+            TakeoverGuard guard = TakeoverGuard.load(objects, page.objects().stream()
+                    .flatMap(object -> java.util.stream.Stream.of(object.object().packageId(), object.object().guid()))
+                    .filter(java.util.Objects::nonNull).toList());
+            List<Done> done = catalogJoinsTransaction ? importInTransaction(page, guard, checkDatasetsInCatalog)
+                    : importOutsideTransaction(page, guard, checkDatasetsInCatalog);
             for (Done item : done) {
                 item.warnings().forEach(onFailure);
                 if (item.missingDataset()) {
@@ -115,12 +118,12 @@ public final class Reimporter {
         }
     }
 
-    private List<Done> importInTransaction(ClaimedBatch page, boolean checkDatasets) {
+    private List<Done> importInTransaction(ClaimedBatch page, TakeoverGuard guard, boolean checkDatasets) {
         try {
             return database.inTransaction(session -> {
                 List<Done> done = new ArrayList<>(page.objects().size());
                 for (ClaimedObject object : page.objects()) {
-                    done.add(importInSavepoint(page, object, checkDatasets));
+                    done.add(importInSavepoint(page, guard, object, checkDatasets));
                     session.clear();
                 }
                 objects.recordReimported(results(done));
@@ -133,7 +136,7 @@ public final class Reimporter {
             for (ClaimedObject object : page.objects()) {
                 try {
                     done.add(database.inTransaction(session -> {
-                        Done item = importInSavepoint(page, object, checkDatasets);
+                        Done item = importInSavepoint(page, guard, object, checkDatasets);
                         objects.recordReimported(results(List.of(item)));
                         return item;
                     }));
@@ -156,10 +159,11 @@ public final class Reimporter {
         }
     }
 
-    private Done importInSavepoint(ClaimedBatch page, ClaimedObject object, boolean checkDatasets) {
+    private Done importInSavepoint(ClaimedBatch page, TakeoverGuard guard, ClaimedObject object,
+            boolean checkDatasets) {
         try {
             return database.inTransaction(session -> {
-                Done done = importOne(page, object, checkDatasets);
+                Done done = importOne(page, guard, object, checkDatasets);
                 if (done.failure() != null) {
                     throw new ImportFailed(done);
                 }
@@ -172,8 +176,8 @@ public final class Reimporter {
         }
     }
 
-    private List<Done> importOutsideTransaction(ClaimedBatch page, boolean checkDatasets) {
-        List<Done> done = stages.map(page.objects(), object -> importOne(page, object, checkDatasets));
+    private List<Done> importOutsideTransaction(ClaimedBatch page, TakeoverGuard guard, boolean checkDatasets) {
+        List<Done> done = stages.map(page.objects(), object -> importOne(page, guard, object, checkDatasets));
         database.inTransaction(session -> {
             objects.recordReimported(results(done));
             return null;
@@ -190,7 +194,7 @@ public final class Reimporter {
     }
 
     /** The import stage of one object, in whatever transaction the caller runs; plugin failures are results. */
-    private Done importOne(ClaimedBatch page, ClaimedObject claimed, boolean checkDatasets) {
+    private Done importOne(ClaimedBatch page, TakeoverGuard guard, ClaimedObject claimed, boolean checkDatasets) {
         HarvestObject object = claimed.object();
         HarvestSource source = page.sources().get(object.sourceId());
         HarvestJob job = page.jobs().get(object.jobId());
@@ -202,6 +206,8 @@ public final class Reimporter {
             return new Done(null, null, List.of(), true);
         }
         List<Failure> recorded = Collections.synchronizedList(new ArrayList<>());
+        String[] refusal = new String[1];
+        Catalog guarded = guard.catalogFor(catalog, source, message -> refusal[0] = message);
         ImportContext context = new ImportContext() {
             @Override
             public HarvestSource source() {
@@ -230,7 +236,7 @@ public final class Reimporter {
 
             @Override
             public Catalog catalog() {
-                return catalog;
+                return guarded;
             }
 
             @Override
@@ -247,8 +253,18 @@ public final class Reimporter {
         try {
             outcome = harvester.get().importObject(context);
         } catch (Throwable e) {
+            if (refusal[0] != null) {
+                return failed(claimed, refusal[0]);
+            }
             LOG.debug("Re-import of object {} ({}) failed", object.id(), object.guid(), e);
             return failed(claimed, GatherRunner.describe(e));
+        }
+        String written = outcome instanceof ImportOutcome.Updated updated ? updated.datasetId()
+                : outcome instanceof ImportOutcome.Deleted deleted ? deleted.datasetId() : null;
+        Optional<String> refused = refusal[0] != null ? Optional.of(refusal[0])
+                : written == null ? Optional.empty() : guard.refusal(source, written, null);
+        if (refused.isPresent()) {
+            return failed(claimed, refused.get());
         }
         if (outcome instanceof ImportOutcome.Created created) {
             return done(object, ReportStatus.ADDED, created.datasetId(), true, false, recorded);

@@ -3,7 +3,6 @@ package dev.harvest.core.store;
 import dev.harvest.api.HarvestJob;
 import dev.harvest.core.db.HarvestDatabase;
 import dev.harvest.core.store.Transitions.JobTransition;
-import jakarta.persistence.LockModeType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -37,15 +36,87 @@ public final class JobStore {
         record SourceInactive() implements JobCreation {}
 
         record AlreadyPending(HarvestJob pending) implements JobCreation {}
+
+        /** A scheduled creation lost to another {@code run}: it moved the schedule or created a job first. */
+        record Superseded() implements JobCreation {}
     }
 
     /**
-     * Creates a {@code New} job unless the source already has a {@code New} or {@code Running} one. The source
-     * row is locked for the check, so two concurrent creations cannot both succeed.
+     * The guarded insert of a {@code New} job: it inserts only for an active source without a {@code New} or
+     * {@code Running} job. The unique index {@code harvest_job_one_pending_idx} (one pending job per source) is what
+     * makes it safe under concurrency: of two transactions inserting for the same source, the second waits for the
+     * first and fails with a unique violation, which this store reads as "already pending". There is no
+     * check-then-insert window, and no row lock is needed.
+     */
+    private static final String GUARDED_INSERT = "insert into harvest_job (id, created, source_id, status, full_listing)"
+            + " select ?, ?, s.id, 'New', ? from harvest_source s where s.id = ? and s.active = true"
+            + " and not exists (select 1 from harvest_job p where p.source_id = s.id and p.status in ('New', 'Running'))";
+
+    /**
+     * Creates a {@code New} job unless the source is inactive or already has a {@code New} or {@code Running} job,
+     * with one guarded insert (see {@link #GUARDED_INSERT}): two concurrent creations never both succeed.
      */
     public JobCreation createJob(String sourceId) {
+        return guardedCreate(sourceId, "", List.of());
+    }
+
+    /**
+     * {@code run}'s creation for a source of a classic frequency: in one transaction, moves the source's
+     * {@code next_run} from the value this run read to the next one (a compare-and-set, so that of two concurrent
+     * runs only one goes on), then inserts a job as {@link #createJob(String)} does. ckanext-harvest moves
+     * {@code next_run} whether or not a job could be created, and so does this.
+     *
+     * @param sourceId the source
+     * @param seenNextRun the {@code next_run} this run read (null if unset)
+     * @param nextRun the new {@code next_run}
+     * @return the outcome; {@link JobCreation.Superseded} if another run moved {@code next_run} first
+     */
+    public JobCreation createScheduledJob(String sourceId, LocalDateTime seenNextRun, LocalDateTime nextRun) {
         return database.inTransaction(session -> {
-            SourceEntity source = session.find(SourceEntity.class, sourceId, LockModeType.PESSIMISTIC_WRITE);
+            var update = session.createNativeMutationQuery("update harvest_source set next_run = :next where id = :id"
+                            + " and active = true and " + (seenNextRun == null ? "next_run is null" : "next_run = :seen"))
+                    .setParameter("next", nextRun)
+                    .setParameter("id", sourceId);
+            if (seenNextRun != null) {
+                update.setParameter("seen", seenNextRun);
+            }
+            int moved = update.executeUpdate();
+            if (moved == 0) {
+                return new JobCreation.Superseded();
+            }
+            return guardedCreate(sourceId, "", List.of());
+        });
+    }
+
+    /**
+     * {@code run}'s creation for a source with a cron frequency: inserts a job only if the source still has no job
+     * created after {@code lastJobCreated} (the compare-and-set: another run that created a job meanwhile, even one
+     * that already finished, makes this one lose) and none pending.
+     *
+     * @param sourceId the source
+     * @param lastJobCreated the creation time of the source's latest job as this run read it, or null if it had none
+     * @return the outcome; {@link JobCreation.Superseded} if a job was created meanwhile
+     */
+    public JobCreation createCronJob(String sourceId, LocalDateTime lastJobCreated) {
+        if (lastJobCreated == null) {
+            return guardedCreate(sourceId, " and not exists (select 1 from harvest_job n where n.source_id = s.id)",
+                    List.of());
+        }
+        return guardedCreate(sourceId, " and not exists (select 1 from harvest_job n where n.source_id = s.id"
+                + " and n.created > ?)", List.of(lastJobCreated));
+    }
+
+    private JobCreation guardedCreate(String sourceId, String extraGuard, List<LocalDateTime> extraValues) {
+        LocalDateTime now = Rows.now(clock);
+        String id = Rows.newId();
+        Optional<Boolean> inserted = database.inTransaction(session -> session.doReturningWork(connection ->
+                guardedInsert(connection, id, now, sourceId, extraGuard, extraValues)));
+        if (inserted.isPresent() && inserted.get()) {
+            return new JobCreation.Created(HarvestJob.builder().id(id).sourceId(sourceId)
+                    .status(JobStatus.NEW.value()).created(Rows.instant(now)).build());
+        }
+        return database.read(session -> {
+            SourceEntity source = session.find(SourceEntity.class, sourceId);
             if (source == null) {
                 throw new IllegalArgumentException("Harvest source " + sourceId + " does not exist");
             }
@@ -61,32 +132,82 @@ public final class JobStore {
             if (pending.isPresent()) {
                 return new JobCreation.AlreadyPending(Rows.toApi(pending.get()));
             }
-            JobEntity job = new JobEntity();
-            job.id = Rows.newId();
-            job.created = Rows.now(clock);
-            job.sourceId = sourceId;
-            job.status = JobStatus.NEW.value();
-            job.fullListing = false;
-            session.persist(job);
-            return new JobCreation.Created(Rows.toApi(job));
+            return new JobCreation.Superseded();
         });
     }
 
     /**
+     * Runs {@link #GUARDED_INSERT} in a savepoint of its own, so that a unique violation (a concurrent creation won)
+     * leaves the enclosing transaction usable.
+     *
+     * @return true if inserted, false if a guard held it back, empty if a concurrent creation won the unique index
+     */
+    private static Optional<Boolean> guardedInsert(java.sql.Connection connection, String id, LocalDateTime now,
+            String sourceId, String extraGuard, List<LocalDateTime> extraValues) throws java.sql.SQLException {
+        java.sql.Savepoint savepoint = connection.setSavepoint();
+        try (java.sql.PreparedStatement insert = connection.prepareStatement(GUARDED_INSERT + extraGuard)) {
+            insert.setString(1, id);
+            insert.setTimestamp(2, java.sql.Timestamp.valueOf(now));
+            insert.setBoolean(3, false);
+            insert.setString(4, sourceId);
+            int i = 5;
+            for (LocalDateTime value : extraValues) {
+                insert.setTimestamp(i++, java.sql.Timestamp.valueOf(value));
+            }
+            boolean inserted = insert.executeUpdate() == 1;
+            connection.releaseSavepoint(savepoint);
+            return Optional.of(inserted);
+        } catch (java.sql.SQLException e) {
+            if (!isPendingConflict(e)) {
+                throw e;
+            }
+            connection.rollback(savepoint);
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * @return whether the failure is another transaction's pending job winning the one-pending-job index: a unique
+     *     violation (23505), or H2's "concurrent update" (90131) when both inserted at once
+     */
+    static boolean isPendingConflict(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.sql.SQLException sql) {
+                String state = sql.getSQLState();
+                if ("23505".equals(state) || sql.getErrorCode() == 90131 || "90131".equals(state)) {
+                    return true;
+                }
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Creates a {@code New} job for every active source that has no {@code New} or {@code Running} one
-     * ({@code job-all}): the active sources are locked first, as {@link #createJob(String)} locks its source, so a
-     * concurrent creation cannot add a second pending job; then one query finds the sources without a pending job and
-     * one batched insert creates their jobs.
+     * ({@code job-all}): one batch of guarded inserts (see {@link #GUARDED_INSERT}), each inserting only for a
+     * source without a pending job. A concurrent creation that wins a source's unique index fails the batch, which
+     * is then tried again (the guards then see that source's job and leave it out).
      *
      * @return the created jobs, oldest source first
      */
     public List<HarvestJob> createJobsForActiveSources() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return createJobsForActiveSourcesOnce();
+            } catch (RuntimeException e) {
+                if (attempt >= 5 || !isPendingConflict(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private List<HarvestJob> createJobsForActiveSourcesOnce() {
         LocalDateTime now = Rows.now(clock);
         return database.inTransaction(session -> session.doReturningWork(connection -> {
-            try (java.sql.PreparedStatement lock = connection.prepareStatement(
-                    "select id from harvest_source where active = true for update")) {
-                lock.executeQuery().close();
-            }
             List<String> sourceIds = new java.util.ArrayList<>();
             try (java.sql.PreparedStatement select = connection.prepareStatement(
                     "select s.id from harvest_source s where s.active = true and not exists (select 1 from harvest_job j"
@@ -100,20 +221,24 @@ public final class JobStore {
             if (sourceIds.isEmpty()) {
                 return created;
             }
-            try (java.sql.PreparedStatement insert = connection.prepareStatement(
-                    "insert into harvest_job (id, created, source_id, status, full_listing) values (?, ?, ?, ?, ?)")) {
+            List<String> ids = new java.util.ArrayList<>(sourceIds.size());
+            try (java.sql.PreparedStatement insert = connection.prepareStatement(GUARDED_INSERT)) {
                 for (String sourceId : sourceIds) {
                     String id = Rows.newId();
+                    ids.add(id);
                     insert.setString(1, id);
                     insert.setTimestamp(2, java.sql.Timestamp.valueOf(now));
-                    insert.setString(3, sourceId);
-                    insert.setString(4, JobStatus.NEW.value());
-                    insert.setBoolean(5, false);
+                    insert.setBoolean(3, false);
+                    insert.setString(4, sourceId);
                     insert.addBatch();
-                    created.add(HarvestJob.builder().id(id).sourceId(sourceId).status(JobStatus.NEW.value())
-                            .created(Rows.instant(now)).build());
                 }
-                insert.executeBatch();
+                int[] counts = insert.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] != 0) {
+                        created.add(HarvestJob.builder().id(ids.get(i)).sourceId(sourceIds.get(i))
+                                .status(JobStatus.NEW.value()).created(Rows.instant(now)).build());
+                    }
+                }
             }
             return created;
         }));

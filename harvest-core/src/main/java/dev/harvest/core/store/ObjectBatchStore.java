@@ -687,6 +687,48 @@ public final class ObjectBatchStore {
                 .executeUpdate());
     }
 
+    /**
+     * Which source provides a dataset now: the source of the dataset's {@code current} object.
+     *
+     * @param sourceId the source
+     * @param sourceName its name
+     */
+    public record DatasetOwner(String sourceId, String sourceName) {}
+
+    /**
+     * The sources that provide these datasets now (spec §1.8: the source of each dataset's current object), for the
+     * takeover guard: one query for a batch's dataset ids (in chunks of 1,000).
+     *
+     * @param packageIds dataset ids
+     * @return dataset id → its provider, for the datasets that have a current object
+     */
+    public Map<String, DatasetOwner> currentOwners(Collection<String> packageIds) {
+        List<String> ids = packageIds.stream().filter(java.util.Objects::nonNull).distinct().toList();
+        Map<String, DatasetOwner> owners = new LinkedHashMap<>();
+        if (ids.isEmpty()) {
+            return owners;
+        }
+        return database.read(session -> session.doReturningWork(connection -> {
+            for (int from = 0; from < ids.size(); from += 1000) {
+                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 1000));
+                try (PreparedStatement select = connection.prepareStatement("select o.package_id,"
+                        + " o.harvest_source_id, s.name from harvest_object o join harvest_source s"
+                        + " on s.id = o.harvest_source_id where o.current = true and o.package_id in ("
+                        + marks(chunk.size()) + ") order by o.import_finished")) {
+                    bind(select, 1, chunk);
+                    try (ResultSet result = select.executeQuery()) {
+                        while (result.next()) {
+                            // the latest current object wins, should two sources both hold one (older data)
+                            owners.put(result.getString(1), new DatasetOwner(result.getString(2),
+                                    result.getString(3)));
+                        }
+                    }
+                }
+            }
+            return owners;
+        }));
+    }
+
     private static String marks(int count) {
         return String.join(", ", Collections.nCopies(Math.max(count, 1), "?"));
     }

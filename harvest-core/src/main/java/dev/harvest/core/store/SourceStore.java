@@ -177,18 +177,38 @@ public final class SourceStore {
                 .executeUpdate());
     }
 
-    /** @return active sources with a frequency other than MANUAL whose next run is due */
-    public List<HarvestSource> sourcesDueForScheduling() {
-        LocalDateTime now = Rows.now(clock);
-        return database.read(session -> session.createSelectionQuery(
-                        "from SourceEntity where active = true and frequency <> 'MANUAL'"
-                                + " and (nextRun is null or nextRun <= :now)",
-                        SourceEntity.class)
-                .setParameter("now", now)
-                .getResultList()
-                .stream()
-                .map(Rows::toApi)
-                .toList());
+    /**
+     * What {@code run} decides a source's schedule on.
+     *
+     * @param id the source
+     * @param frequency its frequency as stored
+     * @param created when the source was created (UTC)
+     * @param nextRun its {@code next_run} (UTC), or null
+     * @param lastJobCreated when its most recently created job was created (UTC), or null if it has none
+     */
+    public record ScheduledSource(String id, String frequency, LocalDateTime created, LocalDateTime nextRun,
+            LocalDateTime lastJobCreated) {}
+
+    /** @return every active source whose frequency is not {@code MANUAL}, with its last job's creation; one query */
+    public List<ScheduledSource> scheduledSources() {
+        return database.read(session -> session.doReturningWork(connection -> {
+            List<ScheduledSource> scheduled = new java.util.ArrayList<>();
+            try (java.sql.PreparedStatement select = connection.prepareStatement("select s.id, s.frequency, s.created,"
+                    + " s.next_run, (select max(j.created) from harvest_job j where j.source_id = s.id)"
+                    + " from harvest_source s where s.active = true and s.frequency is not null"
+                    + " and upper(s.frequency) <> 'MANUAL' order by s.created, s.id");
+                    java.sql.ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    scheduled.add(new ScheduledSource(rows.getString(1), rows.getString(2), local(rows.getTimestamp(3)),
+                            local(rows.getTimestamp(4)), local(rows.getTimestamp(5))));
+                }
+            }
+            return scheduled;
+        }));
+    }
+
+    private static LocalDateTime local(java.sql.Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toLocalDateTime();
     }
 
     /**
@@ -301,12 +321,40 @@ public final class SourceStore {
         });
     }
 
-    /** @return the ids of the datasets the source's objects point at */
+    /**
+     * The datasets {@code clearsource} deletes: those the source's objects point at, except the datasets that another
+     * source provides now (whose current object belongs to another source: taken over, or never this source's).
+     *
+     * @return dataset ids
+     */
     public List<String> packageIdsOfSource(String sourceId) {
-        return database.read(session -> session.createSelectionQuery(
-                        "select distinct packageId from ObjectEntity where sourceId = :s and packageId is not null",
-                        String.class)
+        return database.read(session -> session.createNativeQuery(
+                        "select distinct o.package_id from harvest_object o where o.harvest_source_id = :s"
+                                + " and o.package_id is not null and not exists (select 1 from harvest_object c"
+                                + " where c.package_id = o.package_id and c.current = true"
+                                + " and c.harvest_source_id <> :s)", String.class)
                 .setParameter("s", sourceId)
                 .getResultList());
+    }
+
+    /**
+     * The datasets that a source's objects point at but that another source provides now, which {@code clearsource}
+     * leaves alone.
+     *
+     * @param sourceId the source being cleared
+     * @return dataset id → name of the source that provides it
+     */
+    public java.util.Map<String, String> packageIdsProvidedByOthers(String sourceId) {
+        java.util.Map<String, String> others = new java.util.LinkedHashMap<>();
+        database.read(session -> session.createNativeQuery(
+                        "select distinct c.package_id, s.name from harvest_object c join harvest_source s"
+                                + " on s.id = c.harvest_source_id where c.current = true and c.harvest_source_id <> :s"
+                                + " and c.package_id in (select o.package_id from harvest_object o"
+                                + " where o.harvest_source_id = :s and o.package_id is not null)"
+                                + " order by c.package_id", Object[].class)
+                .setParameter("s", sourceId)
+                .getResultList())
+                .forEach(row -> others.putIfAbsent((String) row[0], (String) row[1]));
+        return others;
     }
 }

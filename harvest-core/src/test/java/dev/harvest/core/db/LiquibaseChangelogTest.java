@@ -54,7 +54,7 @@ class LiquibaseChangelogTest {
             try (var statement = connection.createStatement();
                     ResultSet count = statement.executeQuery("select count(*) from databasechangelog")) {
                 count.next();
-                assertEquals(5, count.getInt(1), "each changeset applied exactly once");
+                assertEquals(6, count.getInt(1), "each changeset applied exactly once");
             }
         }
     }
@@ -101,6 +101,55 @@ class LiquibaseChangelogTest {
                 }
             }
             assertEquals(Set.of("spatial-record"), extras, "only the engine's marker extra is gone");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void upgradingAbortsDuplicatePendingJobsKeepingTheNewestRunningElseTheNewestNewOneBeforeForbiddingThem(Kind kind)
+            throws Exception {
+        HarvestConfig config = TestDatabases.config(kind, Map.of());
+        try (var pool = new com.zaxxer.hikari.HikariDataSource(hikari(config))) {
+            liquibase.database.Database database = liquibase.database.DatabaseFactory.getInstance()
+                    .findCorrectDatabaseImplementation(new liquibase.database.jvm.JdbcConnection(pool.getConnection()));
+            try (var liquibase = new liquibase.Liquibase(HarvestDatabase.CHANGELOG,
+                    new liquibase.resource.ClassLoaderResourceAccessor(), database)) {
+                liquibase.update(5, ""); // before one pending job per source was enforced
+            }
+            try (Connection connection = pool.getConnection(); var statement = connection.createStatement()) {
+                statement.execute("insert into harvest_source (id, name, url, type) values ('s1', 's1', 'http://a', 'ckan'),"
+                        + " ('s2', 's2', 'http://b', 'ckan'), ('s3', 's3', 'http://c', 'ckan')");
+                statement.execute("insert into harvest_job (id, created, source_id, status) values"
+                        + " ('s1-old-new', timestamp '2024-01-01 10:00:00', 's1', 'New'),"
+                        + " ('s1-running', timestamp '2024-01-01 09:00:00', 's1', 'Running'),"
+                        + " ('s1-new', timestamp '2024-01-01 11:00:00', 's1', 'New'),"
+                        + " ('s1-done', timestamp '2024-01-01 08:00:00', 's1', 'Finished'),"
+                        + " ('s2-old', timestamp '2024-01-01 10:00:00', 's2', 'New'),"
+                        + " ('s2-new', timestamp '2024-01-02 10:00:00', 's2', 'New'),"
+                        + " ('s3-only', timestamp '2024-01-01 10:00:00', 's3', 'Running')");
+                connection.commit();
+            }
+        }
+
+        HarvestDatabase.initialise(config);
+
+        try (HarvestDatabase database = HarvestDatabase.open(config, Entities.ALL);
+                Connection connection = database.dataSource().getConnection();
+                var statement = connection.createStatement()) {
+            Map<String, String> statuses = new java.util.TreeMap<>();
+            try (ResultSet rows = statement.executeQuery("select id, status from harvest_job")) {
+                while (rows.next()) {
+                    statuses.put(rows.getString(1), rows.getString(2));
+                }
+            }
+            assertEquals(Map.of("s1-old-new", "Aborted", "s1-running", "Running", "s1-new", "Aborted",
+                    "s1-done", "Finished", "s2-old", "Aborted", "s2-new", "New", "s3-only", "Running"), statuses);
+            try (ResultSet rows = statement.executeQuery("select character_maximum_length from"
+                    + " information_schema.columns where table_schema = current_schema and lower(table_name) = 'harvest_source'"
+                    + " and lower(column_name) = 'frequency'")) {
+                rows.next();
+                assertEquals(200, rows.getInt(1), "room for a cron expression with a time zone");
+            }
         }
     }
 

@@ -15,6 +15,11 @@ public final class MutableClock extends Clock {
         now = now.plus(duration);
     }
 
+    /** Sets the time, e.g. to a day whose calendar matters (month lengths, daylight saving changes). */
+    public void set(Instant instant) {
+        now = instant;
+    }
+
     @Override
     public ZoneId getZone() {
         return ZoneOffset.UTC;

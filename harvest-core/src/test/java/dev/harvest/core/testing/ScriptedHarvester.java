@@ -28,7 +28,8 @@ import java.util.UUID;
  * <pre>{"guids": ["a", "b"], "count": 2000, "import_delay_ms": 5, "content": {"a": "v2"}, "partial": true,
  *  "fail_gather": "msg", "overflow_in_import": "a", "emit_unknown_only": ["a", "c"], "still_there": ["b"],
  *  "throw_in_gather": true, "throw_in_fetch": "a", "fail_import": "b" (or ["b", "c"]), "fetch_unchanged": "a",
- *  "extras": {"a": {"status": "delete"}}, "skip_unchanged": false, "long_title": "c"}</pre>
+ *  "extras": {"a": {"status": "delete"}}, "skip_unchanged": false, "long_title": "c", "dataset_ids": "guid",
+ *  "delete_datasets": ["a"]}</pre>
  *
  * <p>It counts its fetch and import calls per source and guid ({@link #calls(String, String)}), so tests can tell
  * which objects reached the plugin.
@@ -181,10 +182,21 @@ public class ScriptedHarvester implements Harvester {
         }
         // a stable id, so that a retry after a worker died between the catalog write and the commit finds the
         // dataset instead of creating it twice (the idempotence every real harvester needs)
+        // "dataset_ids": "guid" keeps the remote's id, as the CKAN harvester does: two sources whose remotes share
+        // ids then name the same dataset
         String datasetId = context.object().packageId() != null ? context.object().packageId()
+                : "guid".equals(config.path("dataset_ids").asText(null)) ? guid
                 : UUID.nameUUIDFromBytes((context.source().id() + "/" + guid).getBytes(StandardCharsets.UTF_8))
                         .toString();
         Optional<Dataset> existing = context.catalog().findDataset(datasetId);
+        if (matches(config.path("delete_datasets"), guid)) {
+            // the remote record says the dataset was withdrawn
+            if (existing.isEmpty()) {
+                return ImportOutcome.skipped(guid + " withdrawn, never imported");
+            }
+            context.catalog().deleteDataset(existing.get().id());
+            return ImportOutcome.deleted(existing.get().id());
+        }
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("name", "ds-" + guid);
         // a title longer than its column: the catalog's insert fails in the database

@@ -85,7 +85,10 @@ public final class HarvestSource {
         return ownerOrg;
     }
 
-    /** @return {@code MANUAL}, {@code MONTHLY}, {@code WEEKLY}, {@code BIWEEKLY}, {@code DAILY} or {@code ALWAYS} */
+    /**
+     * @return {@code MANUAL}, {@code MONTHLY}, {@code WEEKLY}, {@code BIWEEKLY}, {@code DAILY}, {@code ALWAYS}, or a
+     *     five-field cron expression with an optional IANA time zone, e.g. {@code 0 3 * * * Europe/Paris}
+     */
     public String frequency() {
         return frequency;
     }

@@ -144,9 +144,8 @@ public final class ProgressMonitor implements AutoCloseable {
                 return;
             }
             Instant before = clock.instant();
-            long started = System.nanoTime();
             Optional<ProgressSample> sample = sample();
-            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            Duration took = Duration.between(before, clock.instant());
             if (sample.isPresent()) {
                 String line = record(before, sample.get());
                 if (show) {

@@ -27,7 +27,8 @@ public record JobProgress(String jobId, String status, boolean gatherStarted, bo
         long gathered = stages.total();
         String head = gatherFinished ? "gathered " + ProgressFormat.count(gathered)
                 : gatherStarted ? "gathering " + ProgressFormat.count(gathered) : "waiting for the gather";
-        return new ProgressSample(head, stages.finished(), gathered,
-                gatherFinished ? ProgressSample.Total.EXACT : ProgressSample.Total.GROWING, errors());
+        ProgressSample.Total total = gatherFinished ? ProgressSample.Total.EXACT
+                : gatherStarted ? ProgressSample.Total.GROWING : ProgressSample.Total.UNKNOWN;
+        return new ProgressSample(head, stages.finished(), gathered, total, errors());
     }
 }

@@ -46,8 +46,11 @@ public final class ProgressFormat {
         return String.format(Locale.ROOT, "%.1f%%", Math.min(percent, 100.0));
     }
 
-    /** @return {@code 412/s}, {@code 3.4/s}, {@code 0.25/s} */
+    /** @return {@code 412/s}, {@code 3.4/s}, {@code 0.25/s}, {@code 0/s} */
     public static String rate(double perSecond) {
+        if (perSecond <= 0) {
+            return "0/s";
+        }
         if (perSecond >= 100) {
             return count(Math.round(perSecond)) + "/s";
         }

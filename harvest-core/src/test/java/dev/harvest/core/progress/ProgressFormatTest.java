@@ -28,6 +28,7 @@ class ProgressFormatTest {
         assertEquals("42/s", ProgressFormat.rate(41.7));
         assertEquals("3.4/s", ProgressFormat.rate(3.44));
         assertEquals("0.25/s", ProgressFormat.rate(0.25));
+        assertEquals("0/s", ProgressFormat.rate(0), "a stalled command");
         assertEquals("45s", ProgressFormat.duration(Duration.ofSeconds(45)));
         assertEquals("1m31s", ProgressFormat.duration(Duration.ofSeconds(91)));
         assertEquals("2h05m", ProgressFormat.duration(Duration.ofMinutes(125)));
@@ -46,5 +47,8 @@ class ProgressFormatTest {
         ProgressSample unknown = new ProgressSample("pass 0/1", 0, 0, ProgressSample.Total.UNKNOWN, 0);
         assertEquals("pass 0/1" + S + "done 0" + S + "errors 0",
                 ProgressFormat.line(unknown, OptionalDouble.empty(), Optional.empty()));
+        ProgressSample notGathered = new JobProgress("j", "Running", false, false, JobStages.NONE, 0).sample();
+        assertEquals("waiting for the gather" + S + "done 0" + S + "0/s" + S + "errors 0",
+                ProgressFormat.line(notGathered, OptionalDouble.of(0), Optional.empty()));
     }
 }

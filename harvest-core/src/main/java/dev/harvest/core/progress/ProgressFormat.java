@@ -42,8 +42,11 @@ public final class ProgressFormat {
         if (total <= 0) {
             return "0.0%";
         }
-        double percent = Math.floor(1000.0 * done / total) / 10;
-        return String.format(Locale.ROOT, "%.1f%%", Math.min(percent, 100.0));
+        double percent = Math.min(100.0, Math.round(1000.0 * done / total) / 10.0);
+        if (done < total && percent >= 100.0) {
+            percent = 99.9;
+        }
+        return String.format(Locale.ROOT, "%.1f%%", percent);
     }
 
     /** @return {@code 412/s}, {@code 3.4/s}, {@code 0.25/s}, {@code 0/s} */

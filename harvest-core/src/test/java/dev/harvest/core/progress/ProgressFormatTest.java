@@ -13,10 +13,10 @@ class ProgressFormatTest {
     private static final String S = ProgressFormat.SEPARATOR;
 
     @Test
-    void countsHaveThousandsSeparatorsAndPercentagesOneDecimalRoundedDown() {
+    void countsHaveThousandsSeparatorsAndPercentagesOneDecimalAndAHundredOnlyWhenDone() {
         assertEquals("50,000", ProgressFormat.count(50_000));
         assertEquals("7", ProgressFormat.count(7));
-        assertEquals("24.6%", ProgressFormat.percent(12_345, 50_000));
+        assertEquals("24.7%", ProgressFormat.percent(12_345, 50_000));
         assertEquals("99.9%", ProgressFormat.percent(49_999, 50_000), "100% only when everything is done");
         assertEquals("100.0%", ProgressFormat.percent(50_000, 50_000));
     }
@@ -39,7 +39,7 @@ class ProgressFormatTest {
     @Test
     void aLineHasTheHeadDoneOutOfTotalRateEtaAndErrors() {
         ProgressSample sample = new ProgressSample("gathered 50,000", 12_345, 50_000, ProgressSample.Total.EXACT, 3);
-        assertEquals("gathered 50,000" + S + "done 12,345/50,000 (24.6%)" + S + "412/s" + S + "ETA 1m31s" + S
+        assertEquals("gathered 50,000" + S + "done 12,345/50,000 (24.7%)" + S + "412/s" + S + "ETA 1m31s" + S
                 + "errors 3", ProgressFormat.line(sample, OptionalDouble.of(412), Optional.of(Duration.ofSeconds(91))));
         ProgressSample estimated = new ProgressSample("segments 4/16", 100, 400, ProgressSample.Total.ESTIMATED, 0);
         assertEquals("segments 4/16" + S + "done 100/~400 (25.0%)" + S + "errors 0",

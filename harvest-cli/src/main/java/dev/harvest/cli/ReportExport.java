@@ -44,8 +44,9 @@ final class ReportExport {
     private final JobReport report;
     private final PrintWriter out;
     private final Optional<Harvester> harvester;
-    private final JobStages stages;
-    private final List<String> stalled;
+    private final java.time.Duration stalledAfter;
+    private JobStages stages;
+    private List<String> stalled;
 
     /**
      * @param harvest the engine
@@ -58,12 +59,20 @@ final class ReportExport {
         this.report = report;
         this.out = out;
         this.harvester = harvest.harvesters().find(report.source().type());
+        this.stalledAfter = stalledAfter;
+    }
+
+    /** Reads the job's objects by stage and why it is stalled (text and JSON show them; CSV does not). */
+    private void readStages() {
         String jobId = report.job().id();
-        this.stages = harvest.queries().jobStages(List.of(jobId)).getOrDefault(jobId, JobStages.NONE);
-        this.stalled = harvest.queries().stallHints(List.of(report.job()), stalledAfter).getOrDefault(jobId, List.of());
+        stages = harvest.queries().jobStages(List.of(jobId)).getOrDefault(jobId, JobStages.NONE);
+        stalled = harvest.queries().stallHints(List.of(report.job()), stalledAfter).getOrDefault(jobId, List.of());
     }
 
     void write(Format format) throws IOException {
+        if (format != Format.CSV) {
+            readStages();
+        }
         switch (format) {
             case TEXT -> text();
             case JSON -> json();

@@ -98,6 +98,9 @@ final class ConsoleProgress implements AutoCloseable {
      */
     static ConsoleProgress start(Mode mode, String label, Supplier<Optional<ProgressSample>> sampler,
             PrintWriter err, Duration plainInterval) {
+        if (mode == Mode.NONE) {
+            return new ConsoleProgress(null, null);
+        }
         return start(mode, label, sampler, err, plainInterval, Clock.systemDefaultZone(),
                 ProgressMonitor.Ticker.daemon("harvest-progress"));
     }

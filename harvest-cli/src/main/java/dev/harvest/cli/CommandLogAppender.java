@@ -80,6 +80,15 @@ public final class CommandLogAppender extends AppenderBase<ILoggingEvent> {
     }
 
     private static void print(String text) {
+        java.util.function.Consumer<Runnable> guard = consoleGuard;
+        if (guard != null) {
+            guard.accept(() -> write(text));
+        } else {
+            write(text);
+        }
+    }
+
+    private static void write(String text) {
         if (sink != null) {
             sink.print(text);
             sink.flush();
@@ -87,6 +96,16 @@ public final class CommandLogAppender extends AppenderBase<ILoggingEvent> {
             System.err.print(text);
             System.err.flush();
         }
+    }
+
+    /** Clears a progress line on the terminal around a log line, while one is up; see {@link ConsoleProgress}. */
+    private static volatile java.util.function.Consumer<Runnable> consoleGuard;
+
+    /**
+     * @param guard runs a print with the terminal's progress line out of the way, or null when no line is up
+     */
+    static void setConsoleGuard(java.util.function.Consumer<Runnable> guard) {
+        consoleGuard = guard;
     }
 
     /**

@@ -12,6 +12,8 @@ import dev.harvest.core.config.SettingDeclarations;
 import dev.harvest.core.db.HarvestDatabase;
 import dev.harvest.core.engine.ConsumerRunner;
 import dev.harvest.core.engine.Engine;
+import dev.harvest.core.progress.JobProgress;
+import dev.harvest.core.progress.JobStages;
 import dev.harvest.core.store.HarvestQueries.ObjectSummary;
 import dev.harvest.core.store.JobStats;
 import dev.harvest.core.store.JobStatus;
@@ -102,7 +104,36 @@ final class Commands {
         Harvest openHarvest() {
             ClassLoader classLoader = pluginClassLoader(root().pluginsDir);
             HarvestConfig config = config(root().config);
+            config = config.withDatabaseUse(databaseUse(config));
             return Harvest.builder(config).classLoader(classLoader).build();
+        }
+
+        /** @return the command's name, as its database connections and progress lines show it */
+        String commandName() {
+            return spec.name();
+        }
+
+        /**
+         * What this command does with the database, which sizes its connection pool (unless
+         * {@code harvest.db.pool_size} is set): a one-shot command by default, one thread at a time.
+         *
+         * @param config the configuration, not yet checked
+         * @return its use
+         */
+        HarvestConfig.DatabaseUse databaseUse(HarvestConfig config) {
+            return HarvestConfig.DatabaseUse.oneShot(commandName());
+        }
+
+        /** @return {@code harvest.stall_warning_minutes}: how long without progress makes a job stalled */
+        static java.time.Duration stalledAfter(Harvest harvest) {
+            return java.time.Duration.ofMinutes(
+                    Long.parseLong(harvest.settings().get("harvest.stall_warning_minutes", "10")));
+        }
+
+        /** @return {@code harvest.progress.interval_seconds}: the time between two plain progress lines */
+        static java.time.Duration progressInterval(Harvest harvest) {
+            return java.time.Duration.ofSeconds(
+                    Long.parseLong(harvest.settings().get("harvest.progress.interval_seconds", "5")));
         }
 
         @Override
@@ -148,23 +179,48 @@ final class Commands {
             out.println();
         }
 
-        void printJob(Harvest harvest, HarvestJob job) {
+        /**
+         * Prints jobs with ckanext-harvest's lines (id, status, source, objects, gather_errors), then their objects by
+         * stage and, under a New or Running job that does not move, why. Three grouped statements for any number of
+         * jobs, plus one for the unfinished ones.
+         */
+        void printJobs(Harvest harvest, List<HarvestJob> jobs) {
             PrintWriter out = out();
-            long objects = harvest.queries().objectStateCounts(job.id()).values().stream().mapToLong(Long::longValue).sum();
-            out.println("\tJob id: " + job.id());
-            out.println("\t\tstatus: " + job.status());
-            out.println("\t\tsource: " + job.sourceId());
-            out.println("\t\tobjects: " + objects);
-            out.println("\t\tgather_errors: " + harvest.queries().gatherErrors(job.id()).size());
+            List<String> ids = jobs.stream().map(HarvestJob::id).toList();
+            Map<String, JobStages> stages = harvest.queries().jobStages(ids);
+            Map<String, Long> gatherErrors = harvest.queries().gatherErrorCounts(ids);
+            Map<String, List<String>> stalled = harvest.queries().stallHints(jobs, stalledAfter(harvest));
+            for (HarvestJob job : jobs) {
+                JobStages counts = stages.getOrDefault(job.id(), JobStages.NONE);
+                out.println("\tJob id: " + job.id());
+                out.println("\t\tstatus: " + job.status());
+                out.println("\t\tsource: " + job.sourceId());
+                out.println("\t\tobjects: " + counts.total());
+                out.println("\t\tgather_errors: " + gatherErrors.getOrDefault(job.id(), 0L));
+                out.println("\t\tstages: " + counts);
+                stalled.getOrDefault(job.id(), List.of()).forEach(hint -> out.println("\t\tstalled: " + hint));
+            }
         }
 
         void printReport(JobReport report) {
+            printReport(report, null, List.of());
+        }
+
+        /**
+         * Prints a job report; with {@code stages}, its objects by stage and why it is stalled follow the statistics
+         * line ({@code report}; {@code run_test} and {@code run} print finished jobs without them).
+         */
+        void printReport(JobReport report, JobStages stages, List<String> stalled) {
             PrintWriter out = out();
             JobStats stats = report.stats();
             out.println("Job " + report.job().id() + " of source " + report.source().name() + ": " + report.job().status());
             out.println("\tadded: " + stats.count("added") + ", updated: " + stats.count("updated")
                     + ", not modified: " + stats.count("not modified") + ", deleted: " + stats.count("deleted")
                     + ", errored: " + stats.count("errored"));
+            if (stages != null) {
+                out.println("\tstages: " + stages);
+                stalled.forEach(hint -> out.println("\tstalled: " + hint));
+            }
             if (!report.gatherErrors().isEmpty()) {
                 out.println("\tJob errors:");
                 report.gatherErrors().forEach(message -> out.println("\t\t- " + message.strip().replace("\n", "\n\t\t  ")));
@@ -196,6 +252,7 @@ final class Commands {
         @Override
         public Integer call() {
             HarvestConfig config = HarvestCommand.config(parent.config)
+                    .withDatabaseUse(HarvestConfig.DatabaseUse.oneShot(spec.name()))
                     .validated(Harvest.declaredSettings(HarvestCommand.pluginClassLoader(parent.pluginsDir)));
             HarvestDatabase.initialise(config);
             spec.commandLine().getOut().println("DB tables created");
@@ -287,7 +344,7 @@ final class Commands {
         @Override
         Integer run(Harvest harvest) {
             HarvestJob job = harvest.createJob(source, true);
-            printJob(harvest, job);
+            printJobs(harvest, List.of(job));
             long pending = harvest.queries().listJobs(null, JobStatus.RUNNING).size();
             out().println("There are " + pending + " running harvest jobs");
             return 0;
@@ -299,7 +356,7 @@ final class Commands {
         @Override
         Integer run(Harvest harvest) {
             List<HarvestJob> jobs = harvest.jobs(null);
-            jobs.forEach(job -> printJob(harvest, job));
+            printJobs(harvest, jobs);
             out().println("There are " + jobs.size() + " harvest jobs");
             return 0;
         }
@@ -344,10 +401,12 @@ final class Commands {
                     .orElseThrow(() -> new HarvestException("Source or job <" + target + "> not found."));
             JobReport report = harvest.report(jobId);
             if (format == ReportExport.Format.TEXT && !all) {
-                printReport(report);
+                printReport(report, harvest.queries().jobStages(List.of(jobId)).get(jobId),
+                        harvest.queries().stallHints(List.of(report.job()), stalledAfter(harvest))
+                                .getOrDefault(jobId, List.of()));
                 return 0;
             }
-            new ReportExport(harvest, report, out()).write(format);
+            new ReportExport(harvest, report, out(), stalledAfter(harvest)).write(format);
             return 0;
         }
     }
@@ -360,6 +419,14 @@ final class Commands {
     static final class Run extends HarvestCommand {
         @Option(names = "--threads", defaultValue = "2", description = "fetch threads for the in-process queue")
         int threads;
+
+        @Override
+        HarvestConfig.DatabaseUse databaseUse(HarvestConfig config) {
+            // with the in-process queue, this thread, one gather thread and the fetch threads
+            return config.queueType().equals("memory")
+                    ? new HarvestConfig.DatabaseUse(commandName(), 2 + threads, true)
+                    : HarvestConfig.DatabaseUse.oneShot(commandName());
+        }
 
         @Override
         Integer run(Harvest harvest) throws Exception {
@@ -417,13 +484,27 @@ final class Commands {
                 description = "only harvest the record with this guid (repeatable)")
         List<String> forceImport = new ArrayList<>();
 
+        @Mixin
+        ConsoleProgress.Options progress;
+
+        @Override
+        HarvestConfig.DatabaseUse databaseUse(HarvestConfig config) {
+            // the harvest thread and the progress reader
+            return new HarvestConfig.DatabaseUse(commandName(), 2, true);
+        }
+
         @Override
         Integer run(Harvest harvest) {
             Set<String> wanted = new LinkedHashSet<>();
             guids.forEach(guid -> wanted.add(guid.substring(guid.lastIndexOf('=') + 1)));
             wanted.addAll(forceImport);
             wanted.removeIf(String::isBlank);
-            JobReport report = harvest.runTest(source, wanted.isEmpty() ? null : wanted);
+            HarvestSource harvested = harvest.source(source);
+            JobReport report;
+            try (ConsoleProgress shown = ConsoleProgress.start(progress.resolve(), commandName() + " "
+                    + harvested.name(), jobProgress(harvest, harvested.id()), err(), progressInterval(harvest))) {
+                report = harvest.runTest(source, wanted.isEmpty() ? null : wanted);
+            }
             printReport(report);
             int gatherErrors = report.gatherErrors().size();
             if (gatherErrors > 0 || !report.job().status().equals(JobStatus.FINISHED.value())) {
@@ -437,12 +518,44 @@ final class Commands {
         }
     }
 
+    /**
+     * The progress of a source's running job, one statement a sample: the source's newest Running job until it ends,
+     * then (for the last line) the job last seen.
+     */
+    static java.util.function.Supplier<java.util.Optional<dev.harvest.core.progress.ProgressSample>> jobProgress(
+            Harvest harvest, String sourceId) {
+        java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        return () -> {
+            java.util.Optional<JobProgress> running = harvest.queries().runningJobProgress(sourceId);
+            if (running.isPresent()) {
+                seen.set(running.get().jobId());
+                return running.map(JobProgress::sample);
+            }
+            String last = seen.get();
+            return last == null ? java.util.Optional.empty()
+                    : harvest.queries().jobProgress(last).map(JobProgress::sample);
+        };
+    }
+
     /** A long-running consumer that exits 0 on SIGTERM after handing back or finishing its messages. */
     abstract static class ConsumerCommand extends HarvestCommand {
         @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: harvest.consumer.threads)")
         Integer threads;
 
         abstract QueueName queueName();
+
+        @Override
+        HarvestConfig.DatabaseUse databaseUse(HarvestConfig config) {
+            int workers = threads != null ? threads : 4;
+            if (threads == null) {
+                try {
+                    workers = Integer.parseInt(config.get("harvest.consumer.threads", "4"));
+                } catch (NumberFormatException e) {
+                    // the configuration check names the bad value
+                }
+            }
+            return new HarvestConfig.DatabaseUse(commandName(), Math.max(1, workers), queueName() == QueueName.FETCH);
+        }
 
         @Override
         public Integer call() throws Exception {

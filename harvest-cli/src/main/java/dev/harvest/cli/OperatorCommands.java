@@ -5,10 +5,12 @@ import dev.harvest.cli.Commands.HarvestCommand;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.ImportRequest;
 import dev.harvest.core.catalog.EmbeddedCatalog;
+import dev.harvest.core.config.HarvestConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -90,15 +92,25 @@ final class OperatorCommands {
                 description = "only objects whose id's MD5 in hex starts with one of these digits, e.g. 15af")
         String segments;
 
+        @Mixin
+        ConsoleProgress.Options progress;
+
+        @Override
+        HarvestConfig.DatabaseUse databaseUse(HarvestConfig config) {
+            // the import thread and the progress reader
+            return new HarvestConfig.DatabaseUse(commandName(), 2, false);
+        }
+
         @Override
         Integer run(Harvest harvest) {
-            Harvest.ImportSummary summary = harvest.importObjects(
-                    new ImportRequest(source, jobId, objectId, packageId, guid, segments, !noJoinDatasets),
-                    failure -> {
-                        out().println("\tObject " + failure.objectId() + " (" + failure.guid() + "): "
-                                + failure.message().strip().replace("\n", "\n\t\t"));
-                        out().flush();
-                    });
+            ConsoleProgress.Mode mode = progress.resolve();
+            List<String> passes = passes(mode);
+            SegmentProgress counts = new SegmentProgress(passes.size());
+            Harvest.ImportSummary summary;
+            try (ConsoleProgress shown = ConsoleProgress.start(mode, commandName(), counts::sample, err(),
+                    Commands.HarvestCommand.progressInterval(harvest))) {
+                summary = importPasses(harvest, passes, counts, shown);
+            }
             for (String skipped : summary.skippedSources()) {
                 out().println("Skipped source " + skipped + ": it has a running job");
             }
@@ -112,6 +124,95 @@ final class OperatorCommands {
                 return 1;
             }
             return 0;
+        }
+
+        /**
+         * The segments to import one after the other, so that progress can be told: the import itself reports nothing
+         * until it ends, and writes nothing a query could count (states and timestamps are left as they were). With
+         * progress shown, a selection of many objects is imported one MD5 segment of its object ids at a time (the
+         * sixteen hex digits, or the digits of {@code --segments}), which splits it into parts of nearly equal size.
+         * Without progress, or for one object, or with {@code --segments} that are not hex digits (the import names
+         * them), one pass does everything.
+         *
+         * @return the {@code --segments} value of each pass; null for a pass over everything
+         */
+        private List<String> passes(ConsoleProgress.Mode mode) {
+            if (mode == ConsoleProgress.Mode.NONE || objectId != null) {
+                return java.util.Collections.singletonList(segments);
+            }
+            String digits = segments == null ? "0123456789abcdef"
+                    : segments.strip().toLowerCase(java.util.Locale.ROOT).chars().distinct()
+                            .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+                            .toString();
+            if (digits.isEmpty() || !digits.matches("[0-9a-f]+")) {
+                return java.util.Collections.singletonList(segments);
+            }
+            return digits.chars().mapToObj(c -> String.valueOf((char) c)).toList();
+        }
+
+        /** Runs the passes and adds up what they did, as one import over the whole selection reports it. */
+        private Harvest.ImportSummary importPasses(Harvest harvest, List<String> passes, SegmentProgress counts,
+                ConsoleProgress shown) {
+            long imported = 0;
+            long failed = 0;
+            long missing = 0;
+            java.util.Set<String> skipped = new java.util.LinkedHashSet<>();
+            for (String pass : passes) {
+                Harvest.ImportSummary part = harvest.importObjects(
+                        new ImportRequest(source, jobId, objectId, packageId, guid, pass, !noJoinDatasets),
+                        failure -> {
+                            counts.failure();
+                            shown.above(() -> {
+                                out().println("\tObject " + failure.objectId() + " (" + failure.guid() + "): "
+                                        + failure.message().strip().replace("\n", "\n\t\t"));
+                                out().flush();
+                            });
+                        });
+                imported += part.imported();
+                failed += part.failed();
+                missing += part.missingDataset();
+                skipped.addAll(part.skippedSources());
+                counts.passDone(part.imported() + part.failed());
+            }
+            return new Harvest.ImportSummary(imported, failed, missing, List.copyOf(skipped));
+        }
+    }
+
+    /** What a segmented import did so far, for its progress line: objects per finished segment, failures live. */
+    static final class SegmentProgress {
+        private final int passes;
+        private final java.util.concurrent.atomic.AtomicInteger passesDone = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong errors = new java.util.concurrent.atomic.AtomicLong();
+
+        SegmentProgress(int passes) {
+            this.passes = passes;
+        }
+
+        void failure() {
+            errors.incrementAndGet();
+        }
+
+        void passDone(long objects) {
+            done.addAndGet(objects);
+            passesDone.incrementAndGet();
+        }
+
+        /**
+         * @return {@code segments 5/16 · done 12,345/~39,504 (31.2%) · ...}: the total is estimated from the
+         *     segments done (MD5 segments are of nearly equal size), exact once all are
+         */
+        java.util.Optional<dev.harvest.core.progress.ProgressSample> sample() {
+            int finished = passesDone.get();
+            long objects = done.get();
+            dev.harvest.core.progress.ProgressSample.Total kind = finished == 0
+                    ? dev.harvest.core.progress.ProgressSample.Total.UNKNOWN
+                    : finished == passes ? dev.harvest.core.progress.ProgressSample.Total.EXACT
+                    : dev.harvest.core.progress.ProgressSample.Total.ESTIMATED;
+            long total = finished == 0 ? 0 : Math.round((double) objects * passes / finished);
+            return java.util.Optional.of(new dev.harvest.core.progress.ProgressSample(
+                    (passes == 1 ? "pass " : "segments ") + finished + "/" + passes, objects, total, kind,
+                    errors.get()));
         }
     }
 

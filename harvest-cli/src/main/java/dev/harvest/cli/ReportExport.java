@@ -8,12 +8,14 @@ import dev.harvest.api.HarvestSource;
 import dev.harvest.api.Harvester;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.JobReport;
+import dev.harvest.core.progress.JobStages;
 import dev.harvest.core.store.HarvestQueries.ErrorRow;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.commons.csv.CSVFormat;
@@ -42,15 +44,35 @@ final class ReportExport {
     private final JobReport report;
     private final PrintWriter out;
     private final Optional<Harvester> harvester;
+    private final java.time.Duration stalledAfter;
+    private JobStages stages;
+    private List<String> stalled;
 
-    ReportExport(Harvest harvest, JobReport report, PrintWriter out) {
+    /**
+     * @param harvest the engine
+     * @param report the job's report
+     * @param out where to write
+     * @param stalledAfter how long without progress makes a job stalled
+     */
+    ReportExport(Harvest harvest, JobReport report, PrintWriter out, java.time.Duration stalledAfter) {
         this.harvest = harvest;
         this.report = report;
         this.out = out;
         this.harvester = harvest.harvesters().find(report.source().type());
+        this.stalledAfter = stalledAfter;
+    }
+
+    /** Reads the job's objects by stage and why it is stalled (text and JSON show them; CSV does not). */
+    private void readStages() {
+        String jobId = report.job().id();
+        stages = harvest.queries().jobStages(List.of(jobId)).getOrDefault(jobId, JobStages.NONE);
+        stalled = harvest.queries().stallHints(List.of(report.job()), stalledAfter).getOrDefault(jobId, List.of());
     }
 
     void write(Format format) throws IOException {
+        if (format != Format.CSV) {
+            readStages();
+        }
         switch (format) {
             case TEXT -> text();
             case JSON -> json();
@@ -83,6 +105,8 @@ final class ReportExport {
                     .append(report.stats().count(key));
         }
         out.println(counts);
+        out.println("\tstages: " + stages);
+        stalled.forEach(hint -> out.println("\tstalled: " + hint));
         long errors = harvest.queries().forEachError(job.id(), row -> {
             String url = originalUrl(row);
             out.println("\t" + row.stage() + (row.objectId() == null ? "" : " " + row.guid() + " (object "
@@ -114,6 +138,18 @@ final class ReportExport {
                 json.writeNumberField(count.getKey(), count.getValue());
             }
             json.writeEndObject();
+            json.writeObjectFieldStart("stages");
+            json.writeNumberField("waiting", stages.waiting());
+            json.writeNumberField("fetching", stages.fetching());
+            json.writeNumberField("importing", stages.importing());
+            json.writeNumberField("done", stages.done());
+            json.writeNumberField("errored", stages.errored());
+            json.writeEndObject();
+            json.writeArrayFieldStart("stalled");
+            for (String hint : stalled) {
+                json.writeString(hint);
+            }
+            json.writeEndArray();
             json.writeArrayFieldStart("errors");
             long[] count = {0};
             try {

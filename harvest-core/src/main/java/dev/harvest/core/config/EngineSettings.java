@@ -43,7 +43,8 @@ public final class EngineSettings {
             SettingDefinition.of("harvest.db.url", null, "JDBC URL of the harvest database (H2 in harvest.data_dir if unset)"),
             SettingDefinition.of("harvest.db.user", null, "Database user"),
             SettingDefinition.of("harvest.db.password", null, "Database password"),
-            SettingDefinition.of("harvest.db.pool_size", "10", "Most database connections this process opens"),
+            SettingDefinition.of("harvest.db.pool_size", null,
+                    "Most database connections a process opens (sized from its threads when unset)"),
             SettingDefinition.of("harvest.data_dir", "harvest-data", "Folder of the embedded H2 database"),
             SettingDefinition.of("harvest.retry_limit", "5", "Attempts of an object whose worker died before it errors"),
             SettingDefinition.of("harvest.object_lease_seconds", "600",
@@ -57,7 +58,13 @@ public final class EngineSettings {
                     "Largest share of a source's datasets one harvest may delete (0 to 1)"),
             SettingDefinition.of("harvest.consumer.threads", "4", "Worker threads of a consumer"),
             SettingDefinition.of("harvest.catalog.type", "embedded",
-                    "Where datasets go: a catalog provider's type (embedded, ckan, or a plugin's)"));
+                    "Where datasets go: a catalog provider's type (embedded, ckan, or a plugin's)"),
+            SettingDefinition.of("harvest.db.min_idle", "1",
+                    "Database connections an idle process keeps open (its pool opens more up to its size on demand)"),
+            SettingDefinition.of("harvest.progress.interval_seconds", "5",
+                    "Seconds between the progress lines of run_test and import when the output is not a terminal"),
+            SettingDefinition.of("harvest.stall_warning_minutes", "10",
+                    "Minutes without progress after which jobs and report say why a New or Running job is stalled"));
 
     private EngineSettings() {}
 }

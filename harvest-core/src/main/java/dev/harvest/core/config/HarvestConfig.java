@@ -28,12 +28,131 @@ import java.util.TreeSet;
  */
 public final class HarvestConfig implements Settings {
 
+    /** Worker threads of a process that says nothing of its use: an embedding application, a test. */
+    private static final String DEFAULT_WORKERS_KEY = "harvest.consumer.threads";
+
     private final Map<String, String> values;
     private final SettingDeclarations declarations;
+    private final DatabaseUse databaseUse;
 
-    private HarvestConfig(Map<String, String> values, SettingDeclarations declarations) {
+    private HarvestConfig(Map<String, String> values, SettingDeclarations declarations, DatabaseUse databaseUse) {
         this.values = values;
         this.declarations = declarations;
+        this.databaseUse = databaseUse;
+    }
+
+    private HarvestConfig(Map<String, String> values, SettingDeclarations declarations) {
+        this(values, declarations, null);
+    }
+
+    /**
+     * What one process does with the harvest database, so that its connection pool fits it: the name under which
+     * its connections show in the database's session list ({@code pg_stat_activity.application_name}), and how many
+     * threads use the database at once. See {@link #poolSize()}.
+     *
+     * @param name what the process runs, e.g. {@code fetch_consumer}; its connections are named
+     *     {@code harvest <name> <pid>}
+     * @param workers threads that each hold a connection while they work: a consumer's worker threads, the harvest
+     *     thread of {@code run_test} and its progress reader; 1 for a one-shot command
+     * @param fetches whether the process runs fetch batches, whose fetch lanes ({@code harvest.fetch_parallelism})
+     *     may read the embedded catalog each with a connection of its own
+     */
+    public record DatabaseUse(String name, int workers, boolean fetches) {
+        public DatabaseUse {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("a database use needs a name");
+            }
+            if (workers < 1) {
+                throw new IllegalArgumentException("a database use needs at least one worker, not " + workers);
+            }
+        }
+
+        /**
+         * @param command the command's name
+         * @return a one-shot command: one thread at a time, no fetches
+         */
+        public static DatabaseUse oneShot(String command) {
+            return new DatabaseUse(command, 1, false);
+        }
+    }
+
+    /** Connections on top of the workers' for the process's housekeeping: lease heartbeats, the database log. */
+    public static final int HOUSEKEEPING_CONNECTIONS = 2;
+
+    /**
+     * The pool size a process needs when {@code harvest.db.pool_size} does not say: one connection per worker
+     * thread, {@code fetchParallelism - 1} more for a process that fetches (the extra lanes of one batch's fetch, for
+     * harvesters that read the embedded catalog while fetching; the worker's own lane is already counted), and
+     * {@value #HOUSEKEEPING_CONNECTIONS} for housekeeping.
+     *
+     * @param workers the threads that each hold a connection while they work
+     * @param fetches whether the process runs fetch batches
+     * @param fetchParallelism {@code harvest.fetch_parallelism}
+     * @return the pool's maximum size
+     */
+    public static int poolSizeFor(int workers, boolean fetches, int fetchParallelism) {
+        return workers + (fetches ? Math.max(0, fetchParallelism - 1) : 0) + HOUSEKEEPING_CONNECTIONS;
+    }
+
+    /**
+     * This configuration for a process that uses the database as {@code use} says: its pool is sized from it
+     * (unless {@code harvest.db.pool_size} is set) and its connections carry its name.
+     *
+     * @param use what the process does
+     * @return a copy with that use
+     */
+    public HarvestConfig withDatabaseUse(DatabaseUse use) {
+        return new HarvestConfig(values, declarations, use);
+    }
+
+    /** @return what this process said it does with the database, or empty if it did not */
+    public Optional<DatabaseUse> databaseUse() {
+        return Optional.ofNullable(databaseUse);
+    }
+
+    /**
+     * The most connections this process's pool opens: {@code harvest.db.pool_size} when it is set, else
+     * {@link #poolSizeFor} of the {@linkplain #withDatabaseUse database use} (a process that said nothing counts as
+     * a fetching process with {@code harvest.consumer.threads} workers).
+     *
+     * @return the pool's maximum size
+     */
+    public int poolSize() {
+        if (isSet("harvest.db.pool_size")) {
+            return intValue("harvest.db.pool_size");
+        }
+        int parallelism = intOr("harvest.fetch_parallelism", 4);
+        if (databaseUse == null) {
+            return poolSizeFor(intOr(DEFAULT_WORKERS_KEY, 4), true, parallelism);
+        }
+        return poolSizeFor(databaseUse.workers(), databaseUse.fetches(), parallelism);
+    }
+
+    /**
+     * @return the connections the pool keeps open while the process is idle: {@code harvest.db.min_idle} (default
+     *     1), at most {@link #poolSize()}
+     */
+    public int minIdle() {
+        return Math.min(intOr("harvest.db.min_idle", 1), poolSize());
+    }
+
+    /**
+     * @return the name the process's connections carry ({@code application_name} in PostgreSQL's
+     *     {@code pg_stat_activity}): {@code harvest <command> <pid>}, or {@code harvest <pid>} for a process that did
+     *     not say what it runs
+     */
+    public String applicationName() {
+        long pid = ProcessHandle.current().pid();
+        return databaseUse == null ? "harvest " + pid : "harvest " + databaseUse.name() + " " + pid;
+    }
+
+    /** An integer setting, or {@code fallback} when it is not an integer (the validation reports that). */
+    private int intOr(String key, int fallback) {
+        try {
+            return get(key).map(Integer::parseInt).orElse(fallback);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     /**
@@ -92,7 +211,7 @@ public final class HarvestConfig implements Settings {
      * @throws ConfigException naming every unknown key (with the plugins loaded) and every bad value at once
      */
     public HarvestConfig validated(SettingDeclarations declared) {
-        HarvestConfig checked = new HarvestConfig(values, declared);
+        HarvestConfig checked = new HarvestConfig(values, declared, databaseUse);
         checked.validate();
         return checked;
     }
@@ -125,6 +244,9 @@ public final class HarvestConfig implements Settings {
         checkInteger(problems, "harvest.object_batch_size", 1);
         checkInteger(problems, "harvest.fetch_parallelism", 1);
         checkInteger(problems, "harvest.consumer.threads", 1);
+        checkInteger(problems, "harvest.db.min_idle", 0);
+        checkInteger(problems, "harvest.progress.interval_seconds", 1);
+        checkInteger(problems, "harvest.stall_warning_minutes", 1);
         get("ckan.harvest.log_scope").ifPresent(scope -> {
             if (!scope.matches("-1|[0-7]")) {
                 problems.add("ckan.harvest.log_scope: must be -1 (off) or 0 to 7, not '" + scope + "'");

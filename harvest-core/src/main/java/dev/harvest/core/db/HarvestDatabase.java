@@ -35,6 +35,9 @@ public final class HarvestDatabase implements AutoCloseable {
      * level is not lost when the logger is garbage collected. */
     private static final java.util.logging.Logger LIQUIBASE_LOGGER = java.util.logging.Logger.getLogger("liquibase");
 
+    /** How long a connection above the minimum idle stays open unused before the pool closes it. */
+    static final long IDLE_TIMEOUT_MILLIS = 60_000;
+
     private final HikariDataSource dataSource;
     private final SessionFactory sessionFactory;
     private final boolean postgres;
@@ -91,13 +94,19 @@ public final class HarvestDatabase implements AutoCloseable {
         hikari.setJdbcUrl(config.jdbcUrl());
         hikari.setUsername(config.dbUser());
         hikari.setPassword(config.dbPassword());
-        hikari.setMaximumPoolSize(config.intValue("harvest.db.pool_size"));
+        // sized from what the process does (HarvestConfig#poolSize), with few connections kept while it idles, so
+        // that many consumer processes fit in the database's max_connections
+        hikari.setMaximumPoolSize(config.poolSize());
+        hikari.setMinimumIdle(config.minIdle());
+        hikari.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
         hikari.setPoolName("harvest");
         hikari.setConnectionTimeout(10_000);
         hikari.setInitializationFailTimeout(10_000);
         if (config.jdbcUrl().startsWith("jdbc:postgresql:")) {
             // turns JDBC batches of inserts into multi-row statements: gathers store objects in batches
             hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
+            // names the process in pg_stat_activity (an ApplicationName in the URL wins)
+            hikari.addDataSourceProperty("ApplicationName", config.applicationName());
         }
         try {
             return new HikariDataSource(hikari);
@@ -209,6 +218,16 @@ public final class HarvestDatabase implements AutoCloseable {
     /** @return whether this is PostgreSQL (else H2) */
     public boolean isPostgres() {
         return postgres;
+    }
+
+    /** @return the most connections this process opens (the pool's size) */
+    public int maximumPoolSize() {
+        return dataSource.getMaximumPoolSize();
+    }
+
+    /** @return the connections the pool keeps open while idle */
+    public int minimumIdle() {
+        return dataSource.getMinimumIdle();
     }
 
     /** @return the pool, for code that needs plain JDBC */

@@ -136,7 +136,8 @@ final class SourceCommands {
         // "--config JSON" is added by configureOptions: the inherited "-c/--config FILE" claims the name otherwise
 
         @Option(names = "--frequency", paramLabel = "FREQUENCY",
-                description = "MANUAL, MONTHLY, WEEKLY, BIWEEKLY, DAILY or ALWAYS")
+                description = "MANUAL, MONTHLY, WEEKLY, BIWEEKLY, DAILY, ALWAYS, or a cron expression with an"
+                        + " optional IANA zone, quoted: \"0 3 * * * Europe/Paris\"")
         String frequency;
 
         @Option(names = "--active", paramLabel = "BOOLEAN",

@@ -6,12 +6,14 @@ import dev.harvest.api.Settings;
 import dev.harvest.api.ValidationContext;
 import dev.harvest.api.catalog.Catalog;
 import dev.harvest.api.catalog.CatalogException;
+import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.Dataset;
+import dev.harvest.api.catalog.GroupKind;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.HarvestException;
-import dev.harvest.core.SourceUpdate;
 import dev.harvest.core.JobReport;
 import dev.harvest.core.SourceRequest;
+import dev.harvest.core.SourceUpdate;
 import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.store.HarvestQueries.ObjectSummary;
 import java.io.IOException;
@@ -129,6 +131,26 @@ public final class HarvestTestBed implements AutoCloseable {
             return harvest.createSource(request);
         } catch (HarvestException e) {
             throw new InvalidSourceException(e.getMessage(), e.fieldErrors(), e);
+        }
+    }
+
+    /**
+     * Makes sure the catalog has an organization of this name (the engine refuses a source whose {@code owner_org}
+     * the catalog does not know), creating it with the name as its id when it is missing.
+     *
+     * @param name the organization's name
+     * @return the organization's id, to compare with datasets' {@code owner_org}
+     */
+    public String organization(String name) {
+        try {
+            Optional<CatalogGroup> existing = catalog().findGroup(GroupKind.ORGANIZATION, name);
+            if (existing.isPresent()) {
+                return existing.get().id();
+            }
+            return catalog().createGroup(GroupKind.ORGANIZATION, new CatalogGroup(Map.of("id", name, "name", name)))
+                    .id();
+        } catch (CatalogException e) {
+            throw new IllegalStateException("Cannot create organization " + name + ": " + e.getMessage(), e);
         }
     }
 

@@ -112,6 +112,7 @@ class OaiPmhHarvesterTest extends HarvesterContract {
     @Test
     void aDublinCoreRecordBecomesACkanDatasetFieldByField() {
         serveRemote(server());
+        testBed().organization("freshwater-institute");
         HarvestSource source = testBed().source(SourceSpec.of("repository", sourceUrl(server()))
                 .withOwnerOrg("freshwater-institute"));
 

@@ -216,10 +216,10 @@ class SchedulingTest {
         assertEquals("30 2 * * 1-5 Europe/Paris", harvest.source(source.id()).frequency());
     }
 
-    @ParameterizedTest
-    @EnumSource(Kind.class)
-    void theDatabaseItselfRefusesASecondNewOrRunningJobForASource(Kind kind) throws Exception {
-        open(kind);
+    /** PostgreSQL only: H2 has no partial index, and serialises creations with a lock on the source instead. */
+    @Test
+    void theDatabaseItselfRefusesASecondNewOrRunningJobForASource() throws Exception {
+        open(Kind.POSTGRESQL);
         HarvestSource source = source("one", "MANUAL");
         harvest.createJob(source.id(), false);
         try (Connection connection = harvest.stores().database().dataSource().getConnection();

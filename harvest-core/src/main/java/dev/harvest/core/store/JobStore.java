@@ -43,10 +43,11 @@ public final class JobStore {
 
     /**
      * The guarded insert of a {@code New} job: it inserts only for an active source without a {@code New} or
-     * {@code Running} job. The unique index {@code harvest_job_one_pending_idx} (one pending job per source) is what
-     * makes it safe under concurrency: of two transactions inserting for the same source, the second waits for the
-     * first and fails with a unique violation, which this store reads as "already pending". There is no
-     * check-then-insert window, and no row lock is needed.
+     * {@code Running} job. On PostgreSQL the partial unique index {@code harvest_job_one_pending_idx} (one pending job
+     * per source) is what makes it safe under concurrency: of two transactions inserting for the same source, the
+     * second waits for the first and fails with a unique violation, which this store reads as "already pending".
+     * H2 has no partial index: there the insert first locks the source row, so the second creation waits and its
+     * guard then sees the first job.
      */
     private static final String GUARDED_INSERT = "insert into harvest_job (id, created, source_id, status, full_listing)"
             + " select ?, ?, s.id, 'New', ? from harvest_source s where s.id = ? and s.active = true"
@@ -145,6 +146,13 @@ public final class JobStore {
     private static Optional<Boolean> guardedInsert(java.sql.Connection connection, String id, LocalDateTime now,
             String sourceId, String extraGuard, List<LocalDateTime> extraValues) throws java.sql.SQLException {
         java.sql.Savepoint savepoint = connection.setSavepoint();
+        if (!"PostgreSQL".equals(connection.getMetaData().getDatabaseProductName())) {
+            try (java.sql.PreparedStatement lock = connection.prepareStatement(
+                    "select id from harvest_source where id = ? for update")) {
+                lock.setString(1, sourceId);
+                lock.executeQuery().close();
+            }
+        }
         try (java.sql.PreparedStatement insert = connection.prepareStatement(GUARDED_INSERT + extraGuard)) {
             insert.setString(1, id);
             insert.setTimestamp(2, java.sql.Timestamp.valueOf(now));

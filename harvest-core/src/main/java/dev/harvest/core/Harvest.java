@@ -194,7 +194,11 @@ public final class Harvest implements AutoCloseable {
         return new SourceValidator(stores.sources(), harvesters, catalog, validationContext());
     }
 
-    private ValidationContext validationContext() {
+    /**
+     * @return what {@link Harvester#validateConfig(String, ValidationContext)} gets: this engine's catalog and
+     *     settings
+     */
+    public ValidationContext validationContext() {
         return new ValidationContext() {
             @Override
             public Catalog catalog() {

@@ -256,19 +256,7 @@ public final class HarvestTestBed implements AutoCloseable {
      * @return the test bed's catalog and settings
      */
     public ValidationContext validationContext() {
-        Catalog catalog = catalog();
-        Settings settings = settings();
-        return new ValidationContext() {
-            @Override
-            public Catalog catalog() {
-                return catalog;
-            }
-
-            @Override
-            public Settings settings() {
-                return settings;
-            }
-        };
+        return harvest.validationContext();
     }
 
     /** @return the clock that jobs, leases and the embedded catalog's timestamps read */

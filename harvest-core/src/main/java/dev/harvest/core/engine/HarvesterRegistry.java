@@ -9,13 +9,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The harvesters of this process, keyed by {@code info().name}. Filled from {@link ServiceLoader} and by explicit
- * registration; two harvesters with one name are an error, never "first found wins".
+ * The harvesters of this process, keyed by {@code info().name}. Filled by the engine with what
+ * {@link dev.harvest.core.Plugins} discovered and what was registered by hand; two harvesters with one name are an
+ * error, never "first found wins".
  */
 public final class HarvesterRegistry {
 
@@ -24,19 +24,6 @@ public final class HarvesterRegistry {
     private final Map<String, Harvester> byName = new LinkedHashMap<>();
     private final List<Harvester> started = new ArrayList<>();
     private boolean closed;
-
-    /**
-     * Registers every harvester that {@link ServiceLoader} finds through the class loader.
-     *
-     * @param classLoader where to look ({@code META-INF/services/dev.harvest.api.Harvester})
-     * @return this registry
-     */
-    public HarvesterRegistry discover(ClassLoader classLoader) {
-        for (Harvester harvester : ServiceLoader.load(Harvester.class, classLoader)) {
-            register(harvester);
-        }
-        return this;
-    }
 
     /**
      * Registers one harvester.

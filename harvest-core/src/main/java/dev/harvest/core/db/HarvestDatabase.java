@@ -60,7 +60,7 @@ public final class HarvestDatabase implements AutoCloseable {
     public static HarvestDatabase open(HarvestConfig config, List<Class<?>> entities) {
         HikariDataSource dataSource = pool(config);
         try {
-            migrate(dataSource);
+            migrate(dataSource, config.jdbcUrl());
             Configuration hibernate = new Configuration();
             entities.forEach(hibernate::addAnnotatedClass);
             hibernate.getProperties().put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, dataSource);
@@ -85,7 +85,7 @@ public final class HarvestDatabase implements AutoCloseable {
      */
     public static void initialise(HarvestConfig config) {
         try (HikariDataSource dataSource = pool(config)) {
-            migrate(dataSource);
+            migrate(dataSource, config.jdbcUrl());
         }
     }
 
@@ -116,9 +116,11 @@ public final class HarvestDatabase implements AutoCloseable {
         }
     }
 
-    private static void migrate(DataSource dataSource) {
+    private static void migrate(DataSource dataSource, String url) {
         LIQUIBASE_LOGGER.setLevel(java.util.logging.Level.WARNING);
         try (Connection connection = dataSource.getConnection()) {
+            // before Liquibase, which would fail on ckanext-harvest's tables with a long stack trace
+            CkanTables.refuseCkanDatabase(connection, safeUrl(url));
             Database database =
                     DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(connection));
             // Liquibase prints its progress to stdout through its UI service; send it to the log instead, so that
@@ -130,6 +132,8 @@ public final class HarvestDatabase implements AutoCloseable {
                     liquibase.update("");
                 }
             });
+        } catch (CkanDatabaseException e) {
+            throw e;
         } catch (SQLException | LiquibaseException e) {
             throw new DatabaseUnavailableException("Cannot create or upgrade the harvest tables: " + rootMessage(e), e);
         } catch (Exception e) {

@@ -85,6 +85,8 @@ public final class GatherWriter {
         });
     }
 
+    /** The unique index (job, guid, unique_guid) refuses a guid twice in one job: objects inserted here take the
+     * column's default, true; only migrated history holds duplicates, marked null (changeset 7). */
     private static boolean isUniqueViolation(Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {

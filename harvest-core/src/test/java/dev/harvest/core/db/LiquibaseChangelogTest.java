@@ -54,7 +54,7 @@ class LiquibaseChangelogTest {
             try (var statement = connection.createStatement();
                     ResultSet count = statement.executeQuery("select count(*) from databasechangelog")) {
                 count.next();
-                assertEquals(6, count.getInt(1), "each changeset applied exactly once");
+                assertEquals(changeSetsInTheChangelog(), count.getInt(1), "each changeset applied exactly once");
             }
         }
     }
@@ -148,7 +148,9 @@ class LiquibaseChangelogTest {
                     + " information_schema.columns where table_schema = current_schema and lower(table_name) = 'harvest_source'"
                     + " and lower(column_name) = 'frequency'")) {
                 rows.next();
-                assertEquals(200, rows.getInt(1), "room for a cron expression with a time zone");
+                // changeset 7 lifts the limit altogether (PostgreSQL text: no maximum length; H2: the largest varchar)
+                int length = rows.getInt(1);
+                assertTrue(rows.wasNull() || length >= 200, "room for a cron expression with a time zone: " + length);
             }
         }
     }
@@ -161,5 +163,13 @@ class LiquibaseChangelogTest {
         hikari.setMaximumPoolSize(2);
         hikari.setAutoCommit(false);
         return hikari;
+    }
+
+    /** @return the number of changesets the changelog holds */
+    static int changeSetsInTheChangelog() throws java.io.IOException {
+        try (var in = LiquibaseChangelogTest.class.getClassLoader().getResourceAsStream(HarvestDatabase.CHANGELOG)) {
+            String xml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return xml.split("<changeSet ", -1).length - 1;
+        }
     }
 }

@@ -89,6 +89,29 @@ public final class HarvestDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects without creating or upgrading the schema, for work that must not change the database (a dry run of
+     * {@code harvester migrate-from-ckan}); a CKAN site's database is refused as {@link #open} refuses it.
+     *
+     * @param config the site configuration
+     * @return a pool the caller closes
+     * @throws DatabaseUnavailableException if the database cannot be reached, or is a CKAN site's
+     */
+    public static HikariDataSource connectWithoutMigrating(HarvestConfig config) {
+        HikariDataSource dataSource = pool(config);
+        try (Connection connection = dataSource.getConnection()) {
+            CkanTables.refuseCkanDatabase(connection, safeUrl(config.jdbcUrl()));
+            return dataSource;
+        } catch (SQLException e) {
+            dataSource.close();
+            throw new DatabaseUnavailableException("Cannot read the harvest database at " + safeUrl(config.jdbcUrl())
+                    + ": " + rootMessage(e), e);
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+
     private static HikariDataSource pool(HarvestConfig config) {
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(config.jdbcUrl());

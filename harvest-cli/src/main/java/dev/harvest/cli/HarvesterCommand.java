@@ -44,6 +44,7 @@ import picocli.CommandLine.ScopeType;
             OperatorCommands.Reindex.class,
             Commands.HarvestersInfo.class,
             Commands.ConfigCommand.class,
+            MigrateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class HarvesterCommand implements Runnable {

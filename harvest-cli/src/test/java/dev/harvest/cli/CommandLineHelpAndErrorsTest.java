@@ -149,8 +149,9 @@ class CommandLineHelpAndErrorsTest {
         try (Connection connection = DriverManager.getConnection(ExternalServices.postgresJdbcUrl(),
                         ExternalServices.postgresUser(), ExternalServices.postgresPassword());
                 Statement statement = connection.createStatement()) {
-            // a table of the same name but another shape: the first changeset fails
-            statement.execute("create table " + schema + ".harvest_source (id integer)");
+            // a table of the same name but another shape: the first changeset fails (not harvest_source, whose
+            // presence without harvest's changelog is recognised as ckanext-harvest's before Liquibase runs)
+            statement.execute("create table " + schema + ".harvest_job (id integer)");
         }
         Path config = dir.resolve("broken.ini");
         Files.writeString(config, "harvest.db.url = " + ExternalServices.postgresJdbcUrl() + "?currentSchema=" + schema
@@ -160,7 +161,7 @@ class CommandLineHelpAndErrorsTest {
         Result result = harvester("-c", config.toString(), "sources");
 
         assertEquals(1, result.code());
-        assertEquals("Error: Cannot create or upgrade the harvest tables: ERROR: relation \"harvest_source\" already"
+        assertEquals("Error: Cannot create or upgrade the harvest tables: ERROR: relation \"harvest_job\" already"
                 + " exists\n", result.err());
     }
 

@@ -31,14 +31,27 @@ public final class HarvestConfig implements Settings {
     /** Worker threads of a process that says nothing of its use: an embedding application, a test. */
     private static final String DEFAULT_WORKERS_KEY = "harvest.consumer.threads";
 
+    private static final org.slf4j.Logger LOGGER = org.slf4j.LoggerFactory.getLogger(HarvestConfig.class);
+
     private final Map<String, String> values;
     private final SettingDeclarations declarations;
     private final DatabaseUse databaseUse;
+    /** Keys read from a CKAN {@code .ini} that the check drops, instead of refusing, when nobody declares them. */
+    private final Set<String> tolerated;
+    /** The tolerated keys the check dropped. */
+    private final Set<String> ignored;
 
-    private HarvestConfig(Map<String, String> values, SettingDeclarations declarations, DatabaseUse databaseUse) {
+    private HarvestConfig(Map<String, String> values, SettingDeclarations declarations, DatabaseUse databaseUse,
+            Set<String> tolerated, Set<String> ignored) {
         this.values = values;
         this.declarations = declarations;
         this.databaseUse = databaseUse;
+        this.tolerated = tolerated;
+        this.ignored = ignored;
+    }
+
+    private HarvestConfig(Map<String, String> values, SettingDeclarations declarations, DatabaseUse databaseUse) {
+        this(values, declarations, databaseUse, Set.of(), Set.of());
     }
 
     private HarvestConfig(Map<String, String> values, SettingDeclarations declarations) {
@@ -102,7 +115,7 @@ public final class HarvestConfig implements Settings {
      * @return a copy with that use
      */
     public HarvestConfig withDatabaseUse(DatabaseUse use) {
-        return new HarvestConfig(values, declarations, use);
+        return new HarvestConfig(values, declarations, use, tolerated, ignored);
     }
 
     /** @return what this process said it does with the database, or empty if it did not */
@@ -182,18 +195,28 @@ public final class HarvestConfig implements Settings {
     }
 
     /**
-     * Reads a properties file ({@code key = value} lines, {@code #} comments), not yet checked (see
-     * {@link #of(Map)}).
+     * Reads a configuration file, not yet checked (see {@link #of(Map)}): a properties file ({@code key = value}
+     * lines, {@code #} comments), or a CKAN site's {@code .ini} file (one whose first line that is not a comment is a
+     * {@code [section]} header), read by {@link #fromCkanIni}.
      *
      * @param file the file given with {@code --config}
      * @return the configuration
      * @throws ConfigException if the file cannot be read
      */
     public static HarvestConfig load(Path file) {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
+            throw new ConfigException("Cannot read the configuration file " + file + ": " + e.getMessage());
+        }
+        if (CkanIniFile.looksLikeIni(text)) {
+            return fromCkanIni(file, text);
+        }
+        Properties properties = new Properties();
+        try (Reader reader = new java.io.StringReader(text)) {
+            properties.load(reader);
+        } catch (IOException | IllegalArgumentException e) {
             throw new ConfigException("Cannot read the configuration file " + file + ": " + e.getMessage());
         }
         Map<String, String> map = new LinkedHashMap<>();
@@ -204,6 +227,28 @@ public final class HarvestConfig implements Settings {
     }
 
     /**
+     * A CKAN site's {@code .ini} file: the keys of its {@code [app:main]} section (with {@code [DEFAULT]} and
+     * {@code %(here)s} interpolation) that harvest may know: {@code sqlalchemy.url}, {@code ckan.site_id},
+     * {@code ckan.site_url}, {@code ckan.site_title}, {@code ckan.redis.url}, {@code ckan.harvest.*},
+     * {@code ckanext.harvest.*}, {@code smtp.*}, and harvest's own {@code harvest.*}. CKAN's other keys are left out.
+     * Of the CKAN keys, those that neither the engine nor a loaded plugin declares are dropped by the check with a
+     * warning that lists the {@code ckan.harvest.*} ones (ckanext-harvest read keys harvest does not need); harvest's
+     * own keys stay strict, as in a properties file.
+     *
+     * @param file the file
+     * @param text its content
+     * @return the configuration, not yet checked
+     * @throws ConfigException if the file is not a readable CKAN ini file
+     */
+    public static HarvestConfig fromCkanIni(Path file, String text) {
+        CkanIniFile.Extracted app = CkanIniFile.parse(file, text).appSettings();
+        HarvestConfig config = of(app.settings());
+        Set<String> tolerated = new TreeSet<>();
+        config.values.keySet().stream().filter(key -> !key.startsWith("harvest.")).forEach(tolerated::add);
+        return new HarvestConfig(config.values, config.declarations, null, Set.copyOf(tolerated), Set.of());
+    }
+
+    /**
      * Checks every key against the declared settings and the engine's values, and applies the declared defaults.
      *
      * @param declared what the engine and the loaded plugins declare
@@ -211,9 +256,32 @@ public final class HarvestConfig implements Settings {
      * @throws ConfigException naming every unknown key (with the plugins loaded) and every bad value at once
      */
     public HarvestConfig validated(SettingDeclarations declared) {
-        HarvestConfig checked = new HarvestConfig(values, declared, databaseUse);
+        Map<String, String> kept = values;
+        Set<String> dropped = new TreeSet<>();
+        for (String key : tolerated) {
+            if (values.containsKey(key) && !declared.isDeclared(key)) {
+                dropped.add(key);
+            }
+        }
+        if (!dropped.isEmpty()) {
+            kept = new LinkedHashMap<>(values);
+            kept.keySet().removeAll(dropped);
+            List<String> harvestKeys = dropped.stream()
+                    .filter(key -> key.startsWith("ckan.harvest.") || key.startsWith("ckanext.harvest.")).toList();
+            if (!harvestKeys.isEmpty()) {
+                LOGGER.warn("Ignoring {} of the CKAN configuration file that harvest does not read: {}",
+                        harvestKeys.size() == 1 ? "a ckan.harvest key" : harvestKeys.size() + " ckan.harvest keys",
+                        String.join(", ", harvestKeys));
+            }
+        }
+        HarvestConfig checked = new HarvestConfig(kept, declared, databaseUse, tolerated, Set.copyOf(dropped));
         checked.validate();
         return checked;
+    }
+
+    /** @return the keys of a CKAN {@code .ini} file that the check dropped because nobody declares them */
+    public Set<String> ignoredKeys() {
+        return ignored;
     }
 
     /** @return the declarations this configuration was checked against (the engine's alone before the check) */

@@ -452,6 +452,35 @@ public final class JobStore {
                 .executeUpdate()) == 1;
     }
 
+    /**
+     * @return whether the job is still {@code Running} and its gather still held by {@code owner} (one read by
+     *     primary key: the check a gather makes on every page)
+     */
+    public boolean holdsGather(String jobId, String owner) {
+        return database.read(session -> session.createSelectionQuery(
+                        "select count(*) from JobEntity where id = :id and status = 'Running' and gatherOwner = :owner"
+                                + " and gatherFinished is null", Long.class)
+                .setParameter("id", jobId)
+                .setParameter("owner", owner)
+                .getSingleResult()) > 0;
+    }
+
+    /**
+     * Gives an unfinished gather back (a consumer that shuts down mid-gather), so that the next gather message
+     * claims it at once instead of waiting for the lease to expire. What the gather stored stays; the next
+     * gatherer skips the guids already stored.
+     *
+     * @return whether the gather was still held by {@code owner}
+     */
+    public boolean releaseGather(String jobId, String owner) {
+        return database.inTransaction(session -> session.createMutationQuery(
+                        "update JobEntity set gatherOwner = null, gatherLeaseUntil = null where id = :id"
+                                + " and gatherOwner = :owner and gatherFinished is null")
+                .setParameter("id", jobId)
+                .setParameter("owner", owner)
+                .executeUpdate()) == 1;
+    }
+
     /** Ends a gather held by {@code owner}; {@code fullListing} records whether deletions may be inferred. */
     public boolean finishGather(String jobId, String owner, boolean fullListing) {
         LocalDateTime now = Rows.now(clock);

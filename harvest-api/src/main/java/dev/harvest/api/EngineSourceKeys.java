@@ -26,5 +26,25 @@ public final class EngineSourceKeys {
      */
     public static final String ALLOW_TAKEOVER = "allow_takeover";
 
+    /**
+     * Whole number: the most objects one gather of this source may create; overrides the site's
+     * {@code harvest.gather.max_objects}. A gather that reaches it stops with a gather error naming the bound, and
+     * the job infers no deletions.
+     */
+    public static final String GATHER_MAX_OBJECTS = "gather_max_objects";
+
+    /**
+     * Whole number: the most seconds one gather of this source may run; overrides the site's
+     * {@code harvest.gather.max_seconds}. A gather that exceeds it stops with a gather error naming the bound, and
+     * the job infers no deletions.
+     */
+    public static final String GATHER_MAX_SECONDS = "gather_max_seconds";
+
+    /**
+     * Number from 0 up: how far (as a share of the remote's declared count) a listing may exceed the number of
+     * records the remote declared before the gather stops; overrides the site's {@code harvest.gather.count_margin}.
+     */
+    public static final String GATHER_COUNT_MARGIN = "gather_count_margin";
+
     private EngineSourceKeys() {}
 }

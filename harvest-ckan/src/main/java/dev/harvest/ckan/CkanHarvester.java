@@ -266,7 +266,7 @@ public final class CkanHarvester implements Harvester {
             Set<String> emitted = new HashSet<>();
             try {
                 new PackageSearchPager(api, terms, config.includePrivate(), null, PAGE_ROWS)
-                        .run(page -> emitPage(context, page, config, emitted));
+                        .observedBy(context).run(page -> emitPage(context, page, config, emitted));
                 LOG.info("Source {}: {} datasets modified since {}", source.name(), emitted.size(), since.get());
                 return markUnchangedPresent(context, api, config, filterTerms, emitted);
             } catch (PackageSearchPager.SearchException e) {
@@ -283,7 +283,7 @@ public final class CkanHarvester implements Harvester {
         PackageSearchPager.Totals totals;
         try {
             totals = new PackageSearchPager(api, filterTerms, config.includePrivate(), null, PAGE_ROWS)
-                    .run(page -> emitPage(context, page, config, emitted));
+                    .observedBy(context).run(page -> emitPage(context, page, config, emitted));
         } catch (PackageSearchPager.SearchException e) {
             if (e.rowsDelivered() == 0) {
                 return GatherOutcome.failed(searchError(e, api, filterTerms));
@@ -309,7 +309,8 @@ public final class CkanHarvester implements Harvester {
         long[] remoteIds = {0};
         long[] newlyFound = {0};
         try {
-            new PackageSearchPager(api, filterTerms, config.includePrivate(), "id", PAGE_ROWS).run(page -> {
+            new PackageSearchPager(api, filterTerms, config.includePrivate(), "id", PAGE_ROWS)
+                    .observedBy(context).run(page -> {
                 List<String> notEmitted = new ArrayList<>();
                 for (JsonNode item : page) {
                     String id = item.isTextual() ? item.asText() : item.path("id").asText("");
@@ -334,6 +335,8 @@ public final class CkanHarvester implements Harvester {
                     }
                 }
             });
+        } catch (java.util.concurrent.CancellationException stopped) {
+            throw stopped; // the engine stopped the gather: it records why
         } catch (Exception e) {
             context.gatherError("Unable to list the ids of the datasets of remote CKAN " + api.baseUrl()
                     + ", so datasets deleted there are not detected: " + e.getMessage());

@@ -1,6 +1,7 @@
 package dev.harvest.ckan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.harvest.api.GatherContext;
 import java.util.AbstractMap.SimpleEntry;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +60,8 @@ final class PackageSearchPager {
     private final boolean includePrivate;
     private final String fieldList;
     private final int rows;
+    /** Told about each page and the remote's count, so that the engine can bound the listing; or null. */
+    private GatherContext observer;
 
     /**
      * @param api the remote CKAN
@@ -73,6 +76,20 @@ final class PackageSearchPager {
         this.includePrivate = includePrivate;
         this.fieldList = fieldList;
         this.rows = rows;
+    }
+
+    /**
+     * Reports this listing to a gather: {@link GatherContext#listingStarted()} when the search starts, and for each
+     * page its {@code count} ({@link GatherContext#declareTotal(long)}) and ids ({@link GatherContext#pageDone}),
+     * so that the engine stops a remote whose pages never run out or repeat. Its stop (a
+     * {@link java.util.concurrent.CancellationException}) propagates out of {@link #run(PageHandler)}.
+     *
+     * @param context the gather
+     * @return this pager
+     */
+    PackageSearchPager observedBy(GatherContext context) {
+        this.observer = context;
+        return this;
     }
 
     /** @param start the offset @param pageRows the rows to ask for @return the URL of the page at that offset */
@@ -107,7 +124,13 @@ final class PackageSearchPager {
         int pages = 0;
         int pageRows = rows;
         List<String> previousIds = List.of();
+        if (observer != null) {
+            observer.listingStarted();
+        }
         while (true) {
+            if (observer != null) {
+                observer.checkCancelled();
+            }
             HttpUrl url = pageUrl(start, pageRows);
             JsonNode result;
             try {
@@ -145,11 +168,17 @@ final class PackageSearchPager {
             if (ids.equals(previousIds)) {
                 throw new SearchException("The paging doesn't seem to work. URL: " + url, delivered, null);
             }
+            JsonNode count = result.get("count");
+            if (observer != null && count != null && count.canConvertToLong()) {
+                observer.declareTotal(count.asLong());
+            }
             handler.accept(page);
+            if (observer != null) {
+                observer.pageDone(ids);
+            }
             delivered += page.size();
             start += page.size();
             previousIds = ids;
-            JsonNode count = result.get("count");
             if (count != null && count.canConvertToLong() && start >= count.asLong()) {
                 return new Totals(delivered, pages);
             }

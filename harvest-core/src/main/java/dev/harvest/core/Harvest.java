@@ -568,10 +568,14 @@ public final class Harvest implements AutoCloseable {
 
     /**
      * Runs a whole harvest of one source in this process, without queues ({@code run_test}): creates a job (or
-     * takes over the source's New job, or aborts a stuck Running one), gathers, fetches and imports every object.
+     * takes over the source's New job, or aborts a Running one that no live worker holds any more), gathers,
+     * fetches and imports every object. A Running job that a live worker holds (a valid gather or object lease, or
+     * progress within the object lease) is never aborted: this throws, naming the job.
      *
      * @param sourceIdOrName the source
      * @return the finished job's report
+     * @throws HarvestException if the source is inactive, its Running job is held by a live worker, or another
+     *     process started the job meanwhile
      */
     public JobReport runTest(String sourceIdOrName) {
         return runTest(sourceIdOrName, null);
@@ -600,14 +604,40 @@ public final class Harvest implements AutoCloseable {
                 && JobStatus.of(pending.pending().status()) == JobStatus.NEW) {
             job = pending.pending();
         } else if (creation instanceof JobCreation.AlreadyPending pending) {
-            stores.jobs().abortJob(pending.pending().id());
-            job = newJob(source);
+            job = takeOverAbandoned(source, pending.pending());
         } else {
             throw new HarvestException("Can not create jobs on inactive sources");
         }
-        stores.jobs().startJob(job.id(), guids);
+        if (!stores.jobs().startJob(job.id(), guids)) {
+            throw new HarvestException("Job " + job.id() + " of source " + source.name() + " was started meanwhile"
+                    + " by another process (another run_test, or run); run_test does not run a job twice. See it"
+                    + " with: harvester report " + job.id());
+        }
         engine.runInProcess(job.id(), guids != null);
         return report(job.id());
+    }
+
+    /**
+     * {@code run_test} on a source whose job is {@code Running}: aborts that job and creates a new one only if no
+     * live worker holds it (every lease expired, and no object finished within the object lease); otherwise refuses,
+     * naming the job, so that a test run never aborts a production harvest or another {@code run_test}.
+     */
+    private HarvestJob takeOverAbandoned(HarvestSource source, HarvestJob running) {
+        java.time.Duration quiet = java.time.Duration.ofSeconds(Math.max(
+                config.intValue("harvest.object_lease_seconds"), 1));
+        java.util.Optional<String> live = stores.jobs().liveWork(running.id(), quiet);
+        if (live.isPresent()) {
+            throw new HarvestException("Job " + running.id() + " of source " + source.name() + " is Running and "
+                    + live.get() + "; run_test does not abort a job that a live worker holds. Wait for it to"
+                    + " finish (harvester report " + running.id() + "), or stop it with: harvester job_abort "
+                    + running.id());
+        }
+        if (stores.jobs().abortJob(running.id()) >= 0) {
+            org.slf4j.LoggerFactory.getLogger(Harvest.class).warn("run_test of source {}: job {} was Running with no"
+                    + " live worker (its leases expired); aborted it to start a new one", source.name(),
+                    running.id());
+        }
+        return newJob(source);
     }
 
     /**

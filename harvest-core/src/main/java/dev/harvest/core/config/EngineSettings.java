@@ -47,8 +47,9 @@ public final class EngineSettings {
                     "Most database connections a process opens (sized from its threads when unset)"),
             SettingDefinition.of("harvest.data_dir", "harvest-data", "Folder of the embedded H2 database"),
             SettingDefinition.of("harvest.retry_limit", "5", "Attempts of an object whose worker died before it errors"),
-            SettingDefinition.of("harvest.object_lease_seconds", "600",
-                    "Seconds an object stays claimed by a worker without a heartbeat"),
+            SettingDefinition.of("harvest.object_lease_seconds", "90",
+                    "Seconds an object stays claimed by a worker without a heartbeat (a live worker renews it every"
+                            + " third of it, so a dead worker's objects are back in work within this time)"),
             SettingDefinition.of("harvest.gather_lease_seconds", "600",
                     "Seconds a gather stays claimed by a worker without a heartbeat"),
             SettingDefinition.of("harvest.gather_batch_size", "500", "Objects a gather writes per transaction"),
@@ -64,7 +65,20 @@ public final class EngineSettings {
             SettingDefinition.of("harvest.progress.interval_seconds", "5",
                     "Seconds between the progress lines of run_test and import when the output is not a terminal"),
             SettingDefinition.of("harvest.stall_warning_minutes", "10",
-                    "Minutes without progress after which jobs and report say why a New or Running job is stalled"));
+                    "Minutes without progress after which jobs and report say why a New or Running job is stalled"),
+            // engine bounds and recovery (issue 13)
+            SettingDefinition.of("harvest.gather.max_objects", "1000000",
+                    "Most objects one gather may create; a gather that reaches it stops with a gather error and no"
+                            + " deletions (per source: gather_max_objects)"),
+            SettingDefinition.of("harvest.gather.max_seconds", "86400",
+                    "Most seconds one gather may run before it stops with a gather error and no deletions (per"
+                            + " source: gather_max_seconds)"),
+            SettingDefinition.of("harvest.gather.count_margin", "0.1",
+                    "Share by which a listing may exceed the record count the remote declared (at least 100 records)"
+                            + " before the gather stops with a gather error (per source: gather_count_margin)"),
+            SettingDefinition.of("harvest.gather.per_source_limit", "1",
+                    "Gathers of one source that a gather consumer runs at once; the other sources' gathers use the"
+                            + " remaining threads"));
 
     private EngineSettings() {}
 }

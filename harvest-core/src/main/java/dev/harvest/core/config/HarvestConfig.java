@@ -315,6 +315,18 @@ public final class HarvestConfig implements Settings {
         checkInteger(problems, "harvest.db.min_idle", 0);
         checkInteger(problems, "harvest.progress.interval_seconds", 1);
         checkInteger(problems, "harvest.stall_warning_minutes", 1);
+        checkInteger(problems, "harvest.gather.max_objects", 1);
+        checkInteger(problems, "harvest.gather.max_seconds", 1);
+        checkInteger(problems, "harvest.gather.per_source_limit", 1);
+        get("harvest.gather.count_margin").ifPresent(value -> {
+            try {
+                if (!(Double.parseDouble(value) >= 0)) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                problems.add("harvest.gather.count_margin: must be a number from 0 up, not '" + value + "'");
+            }
+        });
         get("ckan.harvest.log_scope").ifPresent(scope -> {
             if (!scope.matches("-1|[0-7]")) {
                 problems.add("ckan.harvest.log_scope: must be -1 (off) or 0 to 7, not '" + scope + "'");

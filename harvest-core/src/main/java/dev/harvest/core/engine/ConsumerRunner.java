@@ -24,13 +24,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Messages are acknowledged only after the handler returned, i.e. after the work was committed. A handler that
  * throws (the database is down, a publish failed) gets its batch released for redelivery, and the worker backs off
- * and carries on: no exception ends a worker. {@link #stop()} lets each worker finish its batch, then closes its
- * consumer, which hands back anything unacknowledged.
+ * and carries on: no exception ends a worker. {@link #stop()} lets each worker finish its batch for a short grace
+ * period, then asks the work in flight to stop ({@link #stopSignal()}: a gather stops at its harvester's next call,
+ * a fetch batch before its next object, and both give their work back) and interrupts the workers, so that a
+ * consumer stops within seconds even mid-gather or mid-request. Anything unacknowledged goes back to the queue.
  */
 public final class ConsumerRunner {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerRunner.class);
     private static final Duration POLL = Duration.ofSeconds(1);
+    /** How long {@link #stop()} lets the workers finish their batch before it asks the work in flight to stop. */
+    private static final Duration GRACE = Duration.ofSeconds(3);
+    /** How long {@link #stop()} then waits for the workers to give their work back. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
     private final HarvestQueue queue;
     private final QueueName queueName;
@@ -40,7 +46,7 @@ public final class ConsumerRunner {
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong idle = new AtomicLong();
-    private final List<Thread> workers = new ArrayList<>();
+    private final List<Worker> workers = new ArrayList<>();
 
     /**
      * @param queue the queue backend
@@ -64,30 +70,78 @@ public final class ConsumerRunner {
             return;
         }
         for (int i = 1; i <= threads; i++) {
-            Thread worker = new Thread(this::work, queueName.name().toLowerCase() + "-consumer-" + i);
+            Worker worker = new Worker(this::work, queueName.name().toLowerCase() + "-consumer-" + i);
             workers.add(worker);
             worker.start();
         }
         LOG.info("Consuming the {} queue with {} worker thread(s)", queueName.name().toLowerCase(), threads);
     }
 
-    /** Asks the workers to stop after their current message and waits for them. */
+    /**
+     * Asks the workers to stop after their current batch; after a grace period of a few seconds, asks the work in
+     * flight to stop and give its work back, and interrupts the workers; returns once they ended or a few more
+     * seconds passed (work still running then is recovered when its lease expires).
+     */
     public void stop() {
         running.set(false);
-        for (Thread worker : workers) {
-            try {
-                worker.join(TimeUnit.MINUTES.toMillis(2));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        try {
+            if (!joinAll(GRACE)) {
+                LOG.info("Stopping the {} consumer: asking the work in flight to stop", queueName.name().toLowerCase());
+                for (Worker worker : workers) {
+                    worker.stopping = true;
+                    worker.interrupt();
+                }
+                if (!joinAll(STOP_WAIT)) {
+                    LOG.warn("Some {} work did not stop within {} s; its lease expires and another worker resumes it",
+                            queueName.name().toLowerCase(), STOP_WAIT.toSeconds());
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
         LOG.info("Stopped consuming the {} queue after {} message(s)", queueName.name().toLowerCase(), handled.get());
     }
 
+    private boolean joinAll(Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        for (Worker worker : workers) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left > 0) {
+                worker.join(left);
+            }
+            if (worker.isAlive()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the consumer whose worker runs the calling thread's work was asked to stop the work in flight. Work
+     * that hands parts to other threads takes the signal on the worker thread and passes it along.
+     *
+     * @return the signal of the calling worker thread; never true outside a consumer's workers
+     */
+    public static java.util.function.BooleanSupplier stopSignal() {
+        if (Thread.currentThread() instanceof Worker worker) {
+            return () -> worker.stopping;
+        }
+        return () -> false;
+    }
+
+    /** A worker thread, with the flag {@link #stop()} sets when the work in flight must stop. */
+    private static final class Worker extends Thread {
+        private volatile boolean stopping;
+
+        Worker(Runnable work, String name) {
+            super(work, name);
+        }
+    }
+
     /** Blocks until {@link #stop()} was called and the workers ended. */
     public void awaitTermination() throws InterruptedException {
-        for (Thread worker : List.copyOf(workers)) {
+        for (Thread worker : List.<Thread>copyOf(workers)) {
             worker.join();
         }
     }
@@ -155,10 +209,20 @@ public final class ConsumerRunner {
             // an Error too (a StackOverflowError that escaped, say): the messages go back, the worker lives on
             LOG.warn("Could not process {} {} {}: {}; the messages go back to the queue", ids.size(), kind(),
                     ids.size() == 1 ? ids.get(0) : "messages", e.getMessage(), e);
-            for (Delivery delivery : valid) {
-                delivery.release();
+            // a consumer stopping mid-work was interrupted: hand the messages back before anything else
+            boolean interrupted = Thread.interrupted();
+            try {
+                for (Delivery delivery : valid) {
+                    delivery.release();
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            sleep(1000);
+            if (running.get()) {
+                sleep(1000);
+            }
             return;
         }
         consumer.ackAll(valid);

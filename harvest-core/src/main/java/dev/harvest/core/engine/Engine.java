@@ -102,7 +102,7 @@ public final class Engine implements AutoCloseable {
         this.gatherRunner = new GatherRunner(jobs, sources, writer, harvesters, config,
                 config.intValue("harvest.gather_batch_size"),
                 Duration.ofSeconds(config.intValue("harvest.gather_lease_seconds")), maxShare, leaseKeeper,
-                completion);
+                completion, clock);
         this.batchProcessor = new ObjectBatchProcessor(database, objects, jobs, harvesters, catalog,
                 catalogJoinsTransaction, config, Duration.ofSeconds(config.intValue("harvest.object_lease_seconds")),
                 config.intValue("harvest.retry_limit"), leaseKeeper, stages, completion);

@@ -13,7 +13,9 @@ import dev.harvest.api.Settings;
 import dev.harvest.core.store.GatherWriter;
 import dev.harvest.core.store.JobStore;
 import dev.harvest.core.store.SourceStore;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -22,6 +24,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,10 +51,12 @@ final class GatherRunner {
     private final double maxDeletionShare;
     private final LeaseKeeper leaseKeeper;
     private final JobCompletion completion;
+    private final Clock clock;
 
     GatherRunner(JobStore jobs, SourceStore sources, GatherWriter writer, HarvesterRegistry harvesters,
             Settings settings, int batchSize, Duration lease, double maxDeletionShare, LeaseKeeper leaseKeeper,
-            JobCompletion completion) {
+            JobCompletion completion, Clock clock) {
+        this.clock = clock;
         this.jobs = jobs;
         this.sources = sources;
         this.writer = writer;
@@ -103,10 +108,13 @@ final class GatherRunner {
         boolean skipUnchanged = mayFinishUnchanged && onlyGuids == null && skipsUnchanged(harvester.get(), source)
                 && writer.providesAny(source.id());
         StreamingGatherContext context = new StreamingGatherContext(job, source, owner, publish, skipUnchanged,
-                onlyGuids);
+                onlyGuids, GatherBounds.of(settings, source.config()), ConsumerRunner.stopSignal());
         boolean fullListing = false;
-        try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> jobs.extendGatherLease(jobId, owner, lease))) {
+        try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> context.heartbeat())) {
             GatherOutcome outcome = harvester.get().gather(context);
+            if (context.stop != null) {
+                throw context.stop; // the harvester swallowed the engine's stop and went on
+            }
             context.flush();
             if (outcome instanceof GatherOutcome.Failed failed) {
                 jobs.addGatherError(jobId, failed.message());
@@ -116,6 +124,12 @@ final class GatherRunner {
                 jobs.addGatherError(jobId, "Gather stage failed: the harvester returned no outcome");
             }
         } catch (Throwable e) {
+            if (context.stop == null && context.engineFailure == null && context.shutdownRequested()) {
+                context.stop = GatherStop.shutdown(); // interrupted mid-request by the consumer's shutdown
+            }
+            if (context.stop != null) {
+                return stopped(context, jobId, owner);
+            }
             if (context.engineFailure == null) {
                 // the plugin failed: keep what it emitted, record why, infer no deletions
                 LOG.warn("Gather of job {} failed", jobId, e);
@@ -158,6 +172,46 @@ final class GatherRunner {
         }
         completion.finishIfDone(jobId);
         return Result.GATHERED;
+    }
+
+    /** Ends a gather that the engine stopped: a bound (a gather error, no deletions), the job, or a shutdown. */
+    private Result stopped(StreamingGatherContext context, String jobId, String owner) {
+        GatherStop stop = context.stop;
+        switch (stop.kind()) {
+            case BOUND -> {
+                LOG.warn("Job {}: {}", jobId, stop.getMessage());
+                safeFlush(context);
+                if (context.engineFailure != null) {
+                    return engineFailed(jobId, context.engineFailure);
+                }
+                jobs.addGatherError(jobId, stop.getMessage());
+                jobs.finishGather(jobId, owner, false);
+                completion.finishIfDone(jobId);
+                return Result.GATHERED;
+            }
+            case JOB_STOPPED -> {
+                LOG.warn("Job {}: {}; the gather stopped", jobId, stop.getMessage());
+                return Result.SKIPPED;
+            }
+            default -> {
+                // the consumer is shutting down: what was stored stays, another gatherer resumes at once
+                boolean interrupted = Thread.interrupted();
+                try {
+                    safeFlush(context);
+                    jobs.releaseGather(jobId, owner);
+                    LOG.info("Job {}: gather interrupted by the consumer's shutdown; it goes back to the queue",
+                            jobId);
+                } catch (RuntimeException e) {
+                    LOG.warn("Job {}: could not give the interrupted gather back ({}); it resumes when its lease"
+                            + " expires", jobId, e.getMessage());
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                throw stop;
+            }
+        }
     }
 
     private static boolean skipsUnchanged(Harvester harvester, HarvestSource source) {
@@ -240,6 +294,35 @@ final class GatherRunner {
         }
     }
 
+    /** Why the engine stopped a gather. */
+    static final class GatherStop extends CancellationException {
+        private static final long serialVersionUID = 1L;
+
+        enum Kind {
+            /** A bound of the gather was exceeded: a gather error, no deletions. */
+            BOUND,
+            /** The job was aborted, timed out, or another worker took the gather over: nothing more to write. */
+            JOB_STOPPED,
+            /** The consumer is shutting down: the gather goes back to the queue. */
+            SHUTDOWN
+        }
+
+        private final Kind kind;
+
+        GatherStop(Kind kind, String message) {
+            super(message);
+            this.kind = kind;
+        }
+
+        static GatherStop shutdown() {
+            return new GatherStop(Kind.SHUTDOWN, "the consumer is shutting down");
+        }
+
+        Kind kind() {
+            return kind;
+        }
+    }
+
     private final class StreamingGatherContext implements GatherContext {
         private final HarvestJob job;
         private final HarvestSource source;
@@ -256,9 +339,28 @@ final class GatherRunner {
         private long unchanged;
         private boolean hadErrors;
         private RuntimeException engineFailure;
+        private final GatherBounds bounds;
+        private final java.util.function.BooleanSupplier shutdown;
+        private final Instant deadline;
+        private final GuidTracker guids = new GuidTracker();
+        /** Distinct objects emitted, counted against the bound (the writer de-duplicates again when storing). */
+        private long distinctEmitted;
+        /** Distinct guids the current listing brought. */
+        private long listed;
+        private long declaredTotal = -1;
+        private boolean pageBroughtNew;
+        private long pages;
+        /** Set by the lease heartbeat when the gather lost its job (aborted, timed out, taken over). */
+        private volatile boolean leaseLost;
+        /** Why the engine stopped the gather; the first reason wins. */
+        private volatile GatherStop stop;
 
         StreamingGatherContext(HarvestJob job, HarvestSource source, String owner, Consumer<List<String>> publish,
-                boolean skipUnchanged, Set<String> onlyGuids) {
+                boolean skipUnchanged, Set<String> onlyGuids, GatherBounds bounds,
+                java.util.function.BooleanSupplier shutdown) {
+            this.bounds = bounds;
+            this.shutdown = shutdown;
+            this.deadline = clock.instant().plus(bounds.maxTime());
             this.job = job;
             this.source = source;
             this.owner = owner;
@@ -288,8 +390,137 @@ final class GatherRunner {
             return onlyGuids != null ? Optional.empty() : jobs.lastErrorFreeJob(source.id(), job.id());
         }
 
+        /** The lease heartbeat: false (and the gather stops at its next call) once the job is no longer held. */
+        boolean heartbeat() {
+            boolean held = jobs.extendGatherLease(job.id(), owner, lease);
+            if (!held) {
+                leaseLost = true;
+            }
+            return held;
+        }
+
+        boolean shutdownRequested() {
+            return shutdown.getAsBoolean();
+        }
+
+        private GatherStop halt(GatherStop reason) {
+            if (stop == null) {
+                stop = reason;
+            }
+            throw stop;
+        }
+
+        private GatherStop bound(String message) {
+            return new GatherStop(GatherStop.Kind.BOUND, "Gather stopped: " + message
+                    + "; the listing is incomplete, so no dataset is deleted");
+        }
+
+        /** The checks that cost no query, made on every call of the harvester. */
+        private void checkCheap() {
+            if (stop != null) {
+                throw stop;
+            }
+            if (shutdownRequested()) {
+                halt(GatherStop.shutdown());
+            }
+            if (leaseLost) {
+                halt(new GatherStop(GatherStop.Kind.JOB_STOPPED, "job " + job.id()
+                        + " was aborted, timed out or taken over by another worker"));
+            }
+            if (clock.instant().isAfter(deadline)) {
+                halt(bound("it ran longer than the " + bounds.maxTime().toSeconds() + " seconds a gather may run"
+                        + " (harvest.gather.max_seconds, or gather_max_seconds in the source config)"));
+            }
+        }
+
+        /** The check of the job in the database: still Running and gathered by this worker. */
+        private void checkJob() {
+            if (!jobs.holdsGather(job.id(), owner)) {
+                halt(new GatherStop(GatherStop.Kind.JOB_STOPPED, "job " + job.id()
+                        + " was aborted, timed out or taken over by another worker"));
+            }
+        }
+
+        /** Records a guid the current listing brought, and checks the count bound. */
+        private GuidTracker.Seen track(String guid) {
+            GuidTracker.Seen seen = guids.add(guid);
+            if (seen != GuidTracker.Seen.SEEN) {
+                pageBroughtNew = true;
+                listed++;
+                checkCount();
+            }
+            return seen;
+        }
+
+        private void checkCount() {
+            if (declaredTotal >= 0 && listed > bounds.countLimit(declaredTotal)) {
+                halt(bound(String.format(Locale.ROOT, "the remote declared %d records but the listing brought %d"
+                                + " distinct ones, more than the margin allows (harvest.gather.count_margin, or"
+                                + " gather_count_margin in the source config: %s, at least %d records)",
+                        declaredTotal, listed, bounds.countMargin(), GatherBounds.MIN_COUNT_SLACK)));
+            }
+        }
+
+        @Override
+        public void listingStarted() {
+            checkCheap();
+            guids.newListing();
+            listed = 0;
+            declaredTotal = -1;
+            pageBroughtNew = false;
+        }
+
+        @Override
+        public void declareTotal(long total) {
+            checkCheap();
+            if (total >= 0) {
+                declaredTotal = total;
+                checkCount();
+            }
+        }
+
+        @Override
+        public void pageDone(Collection<String> pageGuids) {
+            checkCheap();
+            pages++;
+            for (String guid : pageGuids) {
+                if (guid != null) {
+                    track(guid);
+                }
+            }
+            if (!pageBroughtNew) {
+                halt(bound("page " + pages + " of the remote listing brought no record that the listing had not"
+                        + " already brought (a remote that ignores its paging parameters would repeat pages"
+                        + " forever)"));
+            }
+            pageBroughtNew = false;
+            checkJob();
+        }
+
+        @Override
+        public boolean isCancelled() {
+            if (stop != null || leaseLost || shutdownRequested() || clock.instant().isAfter(deadline)) {
+                return true;
+            }
+            return !jobs.holdsGather(job.id(), owner);
+        }
+
+        @Override
+        public void checkCancelled() {
+            checkCheap();
+            checkJob();
+        }
+
         @Override
         public void emit(NewHarvestObject object) {
+            checkCheap();
+            if (track(object.guid()) == GuidTracker.Seen.NEW) {
+                if (distinctEmitted >= bounds.maxObjects()) {
+                    halt(bound("it reached the " + bounds.maxObjects() + " objects a gather may create"
+                            + " (harvest.gather.max_objects, or gather_max_objects in the source config)"));
+                }
+                distinctEmitted++;
+            }
             if (onlyGuids != null) {
                 if (!onlyGuids.contains(object.guid())) {
                     return; // not asked for: no object, so the job's statistics count only the guids asked for
@@ -304,6 +535,8 @@ final class GatherRunner {
 
         @Override
         public void markPresent(String guid) {
+            checkCheap();
+            track(guid);
             if (onlyGuids != null) {
                 return; // no deletions are inferred from a harvest of some guids
             }

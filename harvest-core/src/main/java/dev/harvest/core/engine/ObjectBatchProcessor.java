@@ -108,8 +108,13 @@ final class ObjectBatchProcessor {
                         batch.jobs().get(claimed.object().jobId()), forceImport))
                 .toList();
         Set<String> jobIds = jobIdsOf(work);
-        try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> objects.extendLease(batch.token(), lease))) {
+        BatchSignal signal = new BatchSignal(batch.token(), ConsumerRunner.stopSignal());
+        work.forEach(item -> item.signal = signal);
+        try (AutoCloseable heartbeat = leaseKeeper.keep(lease, signal::heartbeat)) {
             stages.map(work, this::fetch);
+            if (signal.shutdown.getAsBoolean()) {
+                throw new ConsumerStopping(); // the objects go back to WAITING, the messages back to the queue
+            }
             work.forEach(ObjectWork::fetchDone);
             objects.markFetched(batch.token(), work.stream().filter(w -> w.result == null)
                     .map(w -> w.object.id()).toList());
@@ -122,12 +127,17 @@ final class ObjectBatchProcessor {
             return new BatchResult(work.size(), completed, results.size() - completed + stopped, lost,
                     batch.unclaimed().size() - stopped);
         } catch (RuntimeException e) {
-            // the engine failed (the database, most likely): give the objects back at once, so that the redelivered
-            // messages can claim them again instead of waiting for the lease to expire
+            // the engine failed (the database, most likely), or the consumer is stopping: give the objects back at
+            // once, so that the redelivered messages can claim them again instead of waiting for the lease to expire
+            boolean interrupted = Thread.interrupted();
             try {
                 objects.giveBack(batch.token());
             } catch (RuntimeException releaseFailure) {
                 e.addSuppressed(releaseFailure);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
             throw e;
         } catch (Exception e) {
@@ -172,6 +182,9 @@ final class ObjectBatchProcessor {
     /** The fetch stage of one object, outside any transaction; decides its result unless it goes on to import. */
     private ObjectWork fetch(ObjectWork work) {
         HarvestObject object = work.object;
+        if (work.signal.shutdown.getAsBoolean()) {
+            return work; // the consumer is stopping: the batch is given back after the fetches
+        }
         if (work.claimed.deliveries() > retryLimit) {
             String message = "Too many consecutive retries for object " + object.id() + " ("
                     + (work.claimed.deliveries() - 1) + " attempts did not finish)";
@@ -194,6 +207,9 @@ final class ObjectBatchProcessor {
         try {
             fetched = work.harvester.fetch(work.context(object));
         } catch (Throwable e) {
+            if (work.signal.shutdown.getAsBoolean()) {
+                return work; // interrupted by the consumer's shutdown: not the object's fault
+            }
             // any Throwable, StackOverflowError included: a plugin must never take a worker thread down
             LOG.warn("Fetch of object {} ({}) failed", object.id(), object.guid(), e);
             work.result = work.error(GatherRunner.describe(e), "Fetch", true);
@@ -428,6 +444,43 @@ final class ObjectBatchProcessor {
 
     // ------------------------------------------------------------------------------------------------- state
 
+    /** The consumer is stopping: the batch is given back before its imports. */
+    private static final class ConsumerStopping extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ConsumerStopping() {
+            super("the consumer is stopping; the batch was given back", null, false, false);
+        }
+    }
+
+    /**
+     * What a batch's fetches ask before each remote request ({@link FetchContext#isCancelled()}): whether the
+     * consumer is stopping, whether the lease heartbeat found the batch's claims gone (its job aborted or timed out,
+     * another worker took over), and, for the object asked about, one read of its claim and its job.
+     */
+    private final class BatchSignal {
+        final String token;
+        final java.util.function.BooleanSupplier shutdown;
+        volatile boolean claimsLost;
+
+        BatchSignal(String token, java.util.function.BooleanSupplier shutdown) {
+            this.token = token;
+            this.shutdown = shutdown;
+        }
+
+        boolean heartbeat() {
+            boolean held = objects.extendLease(token, lease);
+            if (!held) {
+                claimsLost = true;
+            }
+            return held;
+        }
+
+        boolean cancelled(String objectId) {
+            return shutdown.getAsBoolean() || claimsLost || !objects.stillClaimed(objectId, token);
+        }
+    }
+
     /** One object on its way through the batch. */
     private final class ObjectWork {
         final ClaimedObject claimed;
@@ -438,6 +491,8 @@ final class ObjectBatchProcessor {
         HarvestObject object;
         Harvester harvester;
         String fetchedContent;
+        /** What the fetch asks whether it must stop. */
+        BatchSignal signal;
         /** The batch's takeover guard, or null when nothing of the batch is imported. */
         TakeoverGuard guard;
         /** Why the guarded catalog refused a write of this import, or null. */
@@ -538,6 +593,11 @@ final class ObjectBatchProcessor {
         @Override
         public void recordError(String message) {
             work.errors.add(new ObjectError(message, "Fetch", null));
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return work.signal != null && work.signal.cancelled(object.id());
         }
 
         @Override

@@ -452,6 +452,78 @@ public final class JobStore {
                 .executeUpdate()) == 1;
     }
 
+    /**
+     * @return whether the job is still {@code Running} and its gather still held by {@code owner} (one read by
+     *     primary key: the check a gather makes on every page)
+     */
+    public boolean holdsGather(String jobId, String owner) {
+        return database.read(session -> session.createSelectionQuery(
+                        "select count(*) from JobEntity where id = :id and status = 'Running' and gatherOwner = :owner"
+                                + " and gatherFinished is null", Long.class)
+                .setParameter("id", jobId)
+                .setParameter("owner", owner)
+                .getSingleResult()) > 0;
+    }
+
+    /**
+     * Whether a live worker holds a running job: its gather lease is still valid, it was sent to the gather queue
+     * less than {@code quiet} ago and nobody claimed it yet, an object of it is claimed under a valid lease, or an
+     * object of it was finished less than {@code quiet} ago (a consumer between two batches).
+     *
+     * @param jobId a job
+     * @param quiet how long a job must have made no progress before it counts as abandoned
+     * @return what shows that a worker holds it, or empty if nobody does (every lease expired)
+     */
+    public Optional<String> liveWork(String jobId, Duration quiet) {
+        LocalDateTime now = Rows.now(clock);
+        return database.read(session -> {
+            JobEntity job = session.find(JobEntity.class, jobId);
+            if (job == null) {
+                return Optional.empty();
+            }
+            if (job.gatherFinished == null && job.gatherOwner != null && job.gatherLeaseUntil != null
+                    && !job.gatherLeaseUntil.isBefore(now)) {
+                return Optional.of("its gather is held by a worker whose lease runs until " + job.gatherLeaseUntil
+                        + " UTC");
+            }
+            if (job.gatherFinished == null && job.gatherOwner == null && job.queuedAt != null
+                    && job.queuedAt.isAfter(now.minus(quiet))) {
+                return Optional.of("it was sent to the gather queue at " + job.queuedAt + " UTC, less than "
+                        + quiet.toSeconds() + " s ago");
+            }
+            long claimed = session.createSelectionQuery("select count(*) from ObjectEntity where jobId = :j"
+                            + " and state in ('FETCH', 'IMPORT') and leaseUntil >= :now", Long.class)
+                    .setParameter("j", jobId).setParameter("now", now).getSingleResult();
+            if (claimed > 0) {
+                return Optional.of(claimed + " of its objects are claimed by workers whose leases have not expired");
+            }
+            LocalDateTime lastFinished = session.createSelectionQuery(
+                            "select max(importFinished) from ObjectEntity where jobId = :j", LocalDateTime.class)
+                    .setParameter("j", jobId).getSingleResult();
+            if (lastFinished != null && lastFinished.isAfter(now.minus(quiet))) {
+                return Optional.of("a worker finished one of its objects at " + lastFinished + " UTC, less than "
+                        + quiet.toSeconds() + " s ago");
+            }
+            return Optional.empty();
+        });
+    }
+
+    /**
+     * Gives an unfinished gather back (a consumer that shuts down mid-gather), so that the next gather message
+     * claims it at once instead of waiting for the lease to expire. What the gather stored stays; the next
+     * gatherer skips the guids already stored.
+     *
+     * @return whether the gather was still held by {@code owner}
+     */
+    public boolean releaseGather(String jobId, String owner) {
+        return database.inTransaction(session -> session.createMutationQuery(
+                        "update JobEntity set gatherOwner = null, gatherLeaseUntil = null where id = :id"
+                                + " and gatherOwner = :owner and gatherFinished is null")
+                .setParameter("id", jobId)
+                .setParameter("owner", owner)
+                .executeUpdate()) == 1;
+    }
+
     /** Ends a gather held by {@code owner}; {@code fullListing} records whether deletions may be inferred. */
     public boolean finishGather(String jobId, String owner, boolean fullListing) {
         LocalDateTime now = Rows.now(clock);

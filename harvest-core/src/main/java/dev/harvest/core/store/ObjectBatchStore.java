@@ -301,6 +301,20 @@ public final class ObjectBatchStore {
     }
 
     /**
+     * @return whether the object is still claimed by this batch's token, unfinished, and its job still
+     *     {@code Running} (one read by primary key: what a fetch asks before each remote request)
+     */
+    public boolean stillClaimed(String objectId, String token) {
+        return database.read(session -> !session.createNativeQuery("select 1 from harvest_object o"
+                        + " join harvest_job j on j.id = o.harvest_job_id where o.id = :id and o.claimed_by = :token"
+                        + " and " + ObjectTransition.FINISH.guard("o") + " and j.status = 'Running'", Object.class)
+                .setParameter("id", objectId)
+                .setParameter("token", token)
+                .getResultList()
+                .isEmpty());
+    }
+
+    /**
      * Gives the batch's unfinished objects back (WAITING, no lease) after the engine failed, so that the
      * redelivered messages can claim them again at once.
      */

@@ -33,7 +33,7 @@ class MigrateCommandTest {
     void aCkanSiteWithHistory() throws Exception {
         ckan = CkanSiteDatabase.create();
         try (CkanSiteHistory history = new CkanSiteHistory(ckan)) {
-            history.realistic("http://remote.example.org/", "org-a", List.of("ds-1", "ds-2"));
+            history.realistic("http://remote.example.org/", "org-a", java.util.Map.of("ds-1", "ds-1", "ds-2", "ds-2"));
         }
         config = writeConfig("harvest.db.url = jdbc:h2:mem:migrate-" + UUID.randomUUID()
                 + "\nckan.harvest.mq.type = memory\n");

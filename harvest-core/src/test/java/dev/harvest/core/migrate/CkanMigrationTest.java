@@ -41,7 +41,7 @@ class CkanMigrationTest {
     void fillTheCkanSite() throws Exception {
         ckan = CkanSiteDatabase.create();
         try (CkanSiteHistory history = new CkanSiteHistory(ckan)) {
-            history.realistic("http://remote.example.org/", "org-a", List.of("ds-1", "ds-2", "ds-3"));
+            history.realistic("http://remote.example.org/", "org-a", Map.of("ds-1", "ds-1", "ds-2", "ds-2", "ds-3", "ds-3"));
         }
     }
 

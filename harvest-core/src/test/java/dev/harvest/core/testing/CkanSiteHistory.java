@@ -115,26 +115,28 @@ public final class CkanSiteHistory implements AutoCloseable {
      * every level; a guid and a url longer than harvest's former column limits.
      *
      * <p>The first source, {@code portal-a}, harvests {@code remoteUrl} and its last finished job holds one current
-     * object per guid of {@code currentGuids}, each linked to a local dataset of the same id (ckanext-harvest's CKAN
-     * harvester keeps the remote id).
+     * object per guid of {@code currentDatasets}, each linked to its local dataset ({@code package_id}; ckanext-harvest's
+     * CKAN harvester keeps the remote id, other harvesters do not).
      *
      * @param remoteUrl the first source's url
      * @param ownerOrg the first source's organization
-     * @param currentGuids the remote datasets that the first source's last harvest imported
+     * @param currentDatasets the remote datasets that the first source's last harvest imported: guid to local id
      * @return this history
      */
-    public CkanSiteHistory realistic(String remoteUrl, String ownerOrg, List<String> currentGuids) {
+    public CkanSiteHistory realistic(String remoteUrl, String ownerOrg, java.util.Map<String, String> currentDatasets) {
+        List<String> currentGuids = List.copyOf(currentDatasets.keySet());
         source("src-a", "portal-a", "Portal A", remoteUrl, "ckan", true, ownerOrg, "DAILY", "{}");
         source("src-b", "portal-b", "Portal B", "http://b.example.org/" + "long-path/".repeat(300), "ckan", true,
                 null, "WEEKLY", "{\"default_tags\": [\"b\"]}");
         source("src-c", "old-portal", "Old portal", "http://c.example.org/", "ckan", false, null, "MANUAL", "");
 
         for (String guid : currentGuids) {
-            dataset(guid, "local-" + guid);
+            dataset(currentDatasets.get(guid), "local-" + guid);
         }
         job("job-a1", "src-a", "Finished");
         for (String guid : currentGuids) {
-            object("obj-a1-" + guid, "job-a1", "src-a", guid, "COMPLETE", "added", false, guid, "{\"id\": \"" + guid
+            object("obj-a1-" + guid, "job-a1", "src-a", guid, "COMPLETE", "added", false, currentDatasets.get(guid),
+                    "{\"id\": \"" + guid
                     + "\", \"version\": 1}");
         }
         // ckanext-harvest allowed a guid twice in one job
@@ -143,7 +145,8 @@ public final class CkanSiteHistory implements AutoCloseable {
         objectError("obj-a1-dup1", "Remote error: 500", "Fetch", null);
         job("job-a2", "src-a", "Finished");
         for (String guid : currentGuids) {
-            object("obj-a2-" + guid, "job-a2", "src-a", guid, "COMPLETE", "updated", true, guid, "{\"id\": \"" + guid
+            object("obj-a2-" + guid, "job-a2", "src-a", guid, "COMPLETE", "updated", true, currentDatasets.get(guid),
+                    "{\"id\": \"" + guid
                     + "\", \"version\": 2}");
             extra("obj-a2-" + guid, "config_digest", "d-" + guid);
         }

@@ -92,6 +92,12 @@ public final class RedisHarvestQueue implements HarvestQueue {
         this.leaseHolder = ProcessHandle.current().pid() + "@" + hostName();
         try {
             redis.run("reach Redis", jedis -> jedis.ping());
+            // checked at connect, so that an old server is named now, not at the first consume
+            String info = redis.run("read the Redis version", jedis -> jedis.info("server"));
+            java.util.Optional<RedisVersion> version = RedisVersion.fromInfo(info);
+            if (version.isPresent() && !version.get().supportsBlmove()) {
+                throw new QueueException(version.get().tooOld(config.describe()));
+            }
         } catch (QueueException e) {
             redis.close();
             throw e;

@@ -132,7 +132,8 @@ final class GatherRunner {
             }
             if (context.engineFailure == null) {
                 // the plugin failed: keep what it emitted, record why, infer no deletions
-                LOG.warn("Gather of job {} failed", jobId, e);
+                LOG.warn("Gather of job {} failed: {}", jobId, describe(e));
+                LOG.debug("Gather of job {} failed", jobId, e);
                 safeFlush(context);
                 if (context.engineFailure == null) {
                     jobs.addGatherError(jobId, "Gather stage failed: " + describe(e));
@@ -161,7 +162,8 @@ final class GatherRunner {
             try {
                 applyDeletions(job, source, publish);
             } catch (RuntimeException e) {
-                LOG.warn("Job {}: deletions could not be prepared", jobId, e);
+                LOG.warn("Job {}: deletions could not be prepared: {}", jobId, describe(e));
+                LOG.debug("Job {}: deletions could not be prepared", jobId, e);
                 jobs.addGatherError(jobId, "Deletions could not be prepared: " + describe(e));
                 fullListing = false;
             }
@@ -237,7 +239,8 @@ final class GatherRunner {
         try {
             context.flush();
         } catch (RuntimeException e) {
-            LOG.warn("Could not store the last objects of a failed gather", e);
+            LOG.warn("Could not store the last objects of a failed gather: {}", describe(e));
+            LOG.debug("Could not store the last objects of a failed gather", e);
         }
     }
 
@@ -265,8 +268,7 @@ final class GatherRunner {
     }
 
     static String describe(Throwable e) {
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return dev.harvest.core.store.ErrorText.describe(e);
     }
 
     /** The per-source deletion settings, read from the source config JSON. */

@@ -559,8 +559,23 @@ final class Commands {
 
         @Override
         public Integer call() throws Exception {
+            // a consumer started with (or before) its database or broker waits for them, one log line per retry,
+            // instead of exiting: a supervised deployment survives their restarts
+            dev.harvest.core.engine.StartupRetry retry = dev.harvest.core.engine.StartupRetry.forConsumers();
+            Harvest harvest = retry.open("the harvest database", this::openHarvest,
+                    dev.harvest.core.engine.StartupRetry.causedBy(
+                            dev.harvest.core.db.DatabaseUnavailableException.class));
+            if (!harvest.queueType().equals("memory")) {
+                try {
+                    retry.open("the " + harvest.queueType() + " queue", harvest::queue,
+                            dev.harvest.core.engine.StartupRetry.causedBy(dev.harvest.api.queue.QueueException.class));
+                } catch (RuntimeException e) {
+                    harvest.close();
+                    throw e;
+                }
+            }
             // not try-with-resources: on SIGTERM the shutdown hook closes the engine once the workers have stopped
-            return run(openHarvest());
+            return run(harvest);
         }
 
         @Override

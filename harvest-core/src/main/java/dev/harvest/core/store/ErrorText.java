@@ -21,6 +21,10 @@ public final class ErrorText {
     private static final java.util.regex.Pattern H2_VALUE = java.util.regex.Pattern.compile(
             ": \"'.*?\\((\\d+)\\)\"");
 
+    /** The statement part of a JDBC batch failure, which quotes the bound values. */
+    private static final java.util.regex.Pattern BATCH_ENTRY = java.util.regex.Pattern.compile(
+            "Batch entry \\d+ .*? was aborted: ");
+
     private ErrorText() {}
 
     /**
@@ -49,13 +53,26 @@ public final class ErrorText {
      */
     public static String describe(Throwable e) {
         SQLException sql = deepestSqlException(e);
-        if (sql != null) {
+        if (sql == null) {
+            String message = e.getMessage();
+            return cap(e.getClass().getSimpleName() + (message == null ? "" : ": " + message));
+        }
+        if (isDatabaseLayer(e)) {
             String message = firstLine(sql.getMessage());
             return cap("Database error" + (sql.getSQLState() == null ? "" : " " + sql.getSQLState()) + ": "
                     + (message == null ? sql.getClass().getSimpleName() : message));
         }
-        String message = e.getMessage();
+        // a domain exception caused by the database (a catalog's "Cannot create dataset x: ..."): its own words,
+        // with the database's part cleaned the same way
+        String message = firstLine(e.getMessage());
         return cap(e.getClass().getSimpleName() + (message == null ? "" : ": " + message));
+    }
+
+    /** @return whether the exception is the database's or its access layer's (JDBC, Hibernate, JPA) */
+    private static boolean isDatabaseLayer(Throwable e) {
+        String name = e.getClass().getName();
+        return e instanceof SQLException || name.startsWith("org.hibernate.") || name.startsWith("jakarta.persistence.")
+                || name.startsWith("com.zaxxer.hikari.");
     }
 
     /**
@@ -100,6 +117,8 @@ public final class ErrorText {
         }
         int newline = message.indexOf('\n');
         String line = newline >= 0 ? message.substring(0, newline) : message;
+        // a JDBC batch's statement with its values: "Batch entry 0 insert into ... values (...) was aborted: "
+        line = BATCH_ENTRY.matcher(line).replaceAll("");
         // H2 quotes the offending value ("'TTTT... (5242880)") and appends the statement: keep only its length
         line = H2_VALUE.matcher(line).replaceAll(": a value of $1 characters");
         // PostgreSQL's server message may still carry the failing row or key on the same line

@@ -19,7 +19,8 @@ class ErrorTextTest {
                 new int[0], null);
         batch.setNextException(new SQLException("ERROR: value too long for type character varying(100)\n"
                 + "  Detail: Failing row contains (1, " + values + ").", "22001"));
-        RuntimeException wrapped = new IllegalStateException("could not execute batch [" + values + "]", batch);
+        RuntimeException wrapped = new org.hibernate.exception.DataException("could not execute batch [" + values + "]",
+                batch);
 
         assertEquals("Database error 22001: ERROR: value too long for type character varying(100)",
                 ErrorText.describe(wrapped));
@@ -35,6 +36,16 @@ class ErrorTextTest {
 
         assertEquals("Database error 23505: ERROR: duplicate key value violates unique constraint \"t_pkey\"",
                 described);
+    }
+
+    @Test
+    void aDomainExceptionCausedByTheDatabaseKeepsItsOwnWordsWithoutTheValue() {
+        SQLException h2 = new SQLException("Value too long for column \"TITLE CHARACTER VARYING(2000)\":"
+                + " \"'TTTTTTTTTTTTTTTTTTTT... (3000)\"; SQL statement:\ninsert into catalog_dataset values (?)", "22001");
+        IllegalStateException domain = new IllegalStateException("Cannot create dataset ds-c: " + h2.getMessage(), h2);
+
+        assertEquals("IllegalStateException: Cannot create dataset ds-c: Value too long for column"
+                + " \"TITLE CHARACTER VARYING(2000)\": a value of 3000 characters", ErrorText.describe(domain));
     }
 
     @Test

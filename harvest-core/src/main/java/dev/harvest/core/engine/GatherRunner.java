@@ -112,6 +112,11 @@ final class GatherRunner {
         boolean fullListing = false;
         try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> context.heartbeat())) {
             GatherOutcome outcome = harvester.get().gather(context);
+            if (context.stop == null) {
+                // a harvester whose request was interrupted (a shutdown) or outlived its job may report that as a
+                // failure of its own: the engine's reason wins, and no gather error is recorded for it
+                context.stopIfJobOrProcessEnded();
+            }
             if (context.stop != null) {
                 throw context.stop; // the harvester swallowed the engine's stop and went on
             }
@@ -403,6 +408,16 @@ final class GatherRunner {
 
         boolean shutdownRequested() {
             return shutdown.getAsBoolean();
+        }
+
+        /** Sets the stop reason if the process is shutting down or the heartbeat found the job gone. */
+        void stopIfJobOrProcessEnded() {
+            if (shutdownRequested()) {
+                stop = GatherStop.shutdown();
+            } else if (leaseLost) {
+                stop = new GatherStop(GatherStop.Kind.JOB_STOPPED, "job " + job.id()
+                        + " was aborted, timed out or taken over by another worker");
+            }
         }
 
         private GatherStop halt(GatherStop reason) {

@@ -559,8 +559,31 @@ final class Commands {
 
         @Override
         public Integer call() throws Exception {
+            // a consumer started with (or before) its database or broker waits for them, one log line per retry,
+            // instead of exiting: a supervised deployment survives their restarts
+            // SIGTERM while still starting (waiting for the database, say): nothing was taken, so stop cleanly
+            Thread startingHook = new Thread(() -> Runtime.getRuntime().halt(0), "shutdown-while-starting");
+            Runtime.getRuntime().addShutdownHook(startingHook);
+            dev.harvest.core.engine.StartupRetry retry = dev.harvest.core.engine.StartupRetry.forConsumers();
+            Harvest harvest = retry.open("the harvest database", this::openHarvest,
+                    dev.harvest.core.engine.StartupRetry.causedBy(
+                            dev.harvest.core.db.DatabaseUnavailableException.class));
+            if (!harvest.queueType().equals("memory")) {
+                try {
+                    retry.open("the " + harvest.queueType() + " queue", harvest::queue,
+                            dev.harvest.core.engine.StartupRetry.causedBy(dev.harvest.api.queue.QueueException.class));
+                } catch (RuntimeException e) {
+                    harvest.close();
+                    throw e;
+                }
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(startingHook);
+            } catch (IllegalStateException shuttingDown) {
+                return 0; // SIGTERM arrived just now: the starting hook ends the process
+            }
             // not try-with-resources: on SIGTERM the shutdown hook closes the engine once the workers have stopped
-            return run(openHarvest());
+            return run(harvest);
         }
 
         @Override

@@ -730,7 +730,10 @@ public final class Harvest implements AutoCloseable {
                 try {
                     queue = provider.open(config);
                 } catch (QueueException e) {
-                    throw new HarvestException("Cannot connect to the " + type + " queue: " + e.getMessage());
+                    HarvestException failure = new HarvestException("Cannot connect to the " + type + " queue: "
+                            + e.getMessage());
+                    failure.initCause(e); // start-up retries recognise a broker that is not up yet by it
+                    throw failure;
                 }
             }
             return queue;

@@ -75,10 +75,7 @@ public final class EngineSettings {
                             + " source: gather_max_seconds)"),
             SettingDefinition.of("harvest.gather.count_margin", "0.1",
                     "Share by which a listing may exceed the record count the remote declared (at least 100 records)"
-                            + " before the gather stops with a gather error (per source: gather_count_margin)"),
-            SettingDefinition.of("harvest.gather.per_source_limit", "1",
-                    "Gathers of one source that a gather consumer runs at once; the other sources' gathers use the"
-                            + " remaining threads"));
+                            + " before the gather stops with a gather error (per source: gather_count_margin)"));
 
     private EngineSettings() {}
 }

@@ -317,7 +317,6 @@ public final class HarvestConfig implements Settings {
         checkInteger(problems, "harvest.stall_warning_minutes", 1);
         checkInteger(problems, "harvest.gather.max_objects", 1);
         checkInteger(problems, "harvest.gather.max_seconds", 1);
-        checkInteger(problems, "harvest.gather.per_source_limit", 1);
         get("harvest.gather.count_margin").ifPresent(value -> {
             try {
                 if (!(Double.parseDouble(value) >= 0)) {

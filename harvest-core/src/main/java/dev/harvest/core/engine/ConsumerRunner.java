@@ -208,7 +208,7 @@ public final class ConsumerRunner {
         } catch (RuntimeException | Error e) {
             // an Error too (a StackOverflowError that escaped, say): the messages go back, the worker lives on
             LOG.warn("Could not process {} {} {}: {}; the messages go back to the queue", ids.size(), kind(),
-                    ids.size() == 1 ? ids.get(0) : "messages", e.getMessage(), e);
+                    ids.size() == 1 ? ids.get(0) : "messages", dev.harvest.core.store.ErrorText.describe(e));
             // a consumer stopping mid-work was interrupted: hand the messages back before anything else
             boolean interrupted = Thread.interrupted();
             try {

@@ -112,6 +112,11 @@ final class GatherRunner {
         boolean fullListing = false;
         try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> context.heartbeat())) {
             GatherOutcome outcome = harvester.get().gather(context);
+            if (context.stop == null) {
+                // a harvester whose request was interrupted (a shutdown) or outlived its job may report that as a
+                // failure of its own: the engine's reason wins, and no gather error is recorded for it
+                context.stopIfJobOrProcessEnded();
+            }
             if (context.stop != null) {
                 throw context.stop; // the harvester swallowed the engine's stop and went on
             }
@@ -132,7 +137,8 @@ final class GatherRunner {
             }
             if (context.engineFailure == null) {
                 // the plugin failed: keep what it emitted, record why, infer no deletions
-                LOG.warn("Gather of job {} failed", jobId, e);
+                LOG.warn("Gather of job {} failed: {}", jobId, describe(e));
+                LOG.debug("Gather of job {} failed", jobId, e);
                 safeFlush(context);
                 if (context.engineFailure == null) {
                     jobs.addGatherError(jobId, "Gather stage failed: " + describe(e));
@@ -161,7 +167,8 @@ final class GatherRunner {
             try {
                 applyDeletions(job, source, publish);
             } catch (RuntimeException e) {
-                LOG.warn("Job {}: deletions could not be prepared", jobId, e);
+                LOG.warn("Job {}: deletions could not be prepared: {}", jobId, describe(e));
+                LOG.debug("Job {}: deletions could not be prepared", jobId, e);
                 jobs.addGatherError(jobId, "Deletions could not be prepared: " + describe(e));
                 fullListing = false;
             }
@@ -237,7 +244,8 @@ final class GatherRunner {
         try {
             context.flush();
         } catch (RuntimeException e) {
-            LOG.warn("Could not store the last objects of a failed gather", e);
+            LOG.warn("Could not store the last objects of a failed gather: {}", describe(e));
+            LOG.debug("Could not store the last objects of a failed gather", e);
         }
     }
 
@@ -265,8 +273,7 @@ final class GatherRunner {
     }
 
     static String describe(Throwable e) {
-        String message = e.getMessage();
-        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        return dev.harvest.core.store.ErrorText.describe(e);
     }
 
     /** The per-source deletion settings, read from the source config JSON. */
@@ -401,6 +408,16 @@ final class GatherRunner {
 
         boolean shutdownRequested() {
             return shutdown.getAsBoolean();
+        }
+
+        /** Sets the stop reason if the process is shutting down or the heartbeat found the job gone. */
+        void stopIfJobOrProcessEnded() {
+            if (shutdownRequested()) {
+                stop = GatherStop.shutdown();
+            } else if (leaseLost) {
+                stop = new GatherStop(GatherStop.Kind.JOB_STOPPED, "job " + job.id()
+                        + " was aborted, timed out or taken over by another worker");
+            }
         }
 
         private GatherStop halt(GatherStop reason) {

@@ -211,7 +211,8 @@ final class ObjectBatchProcessor {
                 return work; // interrupted by the consumer's shutdown: not the object's fault
             }
             // any Throwable, StackOverflowError included: a plugin must never take a worker thread down
-            LOG.warn("Fetch of object {} ({}) failed", object.id(), object.guid(), e);
+            LOG.warn("Fetch of object {} ({}) failed: {}", object.id(), object.guid(), GatherRunner.describe(e));
+            LOG.debug("Fetch of object {} ({}) failed", object.id(), object.guid(), e);
             work.result = work.error(GatherRunner.describe(e), "Fetch", true);
             return work;
         }
@@ -277,7 +278,8 @@ final class ObjectBatchProcessor {
             if (work.refusal != null) {
                 return work.error(work.refusal, "Import", false);
             }
-            LOG.warn("Import of object {} ({}) failed", object.id(), object.guid(), e);
+            LOG.warn("Import of object {} ({}) failed: {}", object.id(), object.guid(), GatherRunner.describe(e));
+            LOG.debug("Import of object {} ({}) failed", object.id(), object.guid(), e);
             return work.error(GatherRunner.describe(e), "Import", false);
         }
         if (work.refusal != null) {
@@ -381,7 +383,8 @@ final class ObjectBatchProcessor {
             return failed.result;
         } catch (RuntimeException e) {
             // the import's own writes failed in the database (a constraint, say): that object errors, not the batch
-            LOG.warn("Import of object {} ({}) failed in the database", item.object.id(), item.object.guid(), e);
+            LOG.warn("Import of object {} ({}) failed in the database: {}", item.object.id(), item.object.guid(),
+                    GatherRunner.describe(e));
             return item.error("Import failed: " + GatherRunner.describe(e), "Import", false);
         }
     }
@@ -405,8 +408,9 @@ final class ObjectBatchProcessor {
             return Optional.empty();
         } catch (RuntimeException failure) {
             // this object's own transaction failed at commit: it is the culprit
-            LOG.warn("Object {} ({}) could not be committed", item.object.id(), item.object.guid(), failure);
-            ObjectResult result = item.error("Import failed at commit: " + GatherRunner.describe(rootCause(failure)),
+            LOG.warn("Object {} ({}) could not be committed: {}", item.object.id(), item.object.guid(),
+                    GatherRunner.describe(failure));
+            ObjectResult result = item.error("Import failed at commit: " + GatherRunner.describe(failure),
                     "Import", false);
             boolean written = database.inTransaction(session -> objects.writeResults(token, List.of(result)).isEmpty());
             if (!written) {
@@ -416,14 +420,6 @@ final class ObjectBatchProcessor {
             }
             return Optional.of(result);
         }
-    }
-
-    private static Throwable rootCause(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root;
     }
 
     private static Set<String> jobIdsOf(List<ObjectWork> work) {

@@ -123,7 +123,7 @@ public final class DatabaseLogAppender extends AppenderBase<ILoggingEvent> {
                 PreparedStatement insert = connection.prepareStatement(
                         "insert into harvest_log (id, content, level, created) values (?, ?, ?, ?)")) {
             insert.setString(1, UUID.randomUUID().toString());
-            insert.setString(2, event.getFormattedMessage());
+            insert.setString(2, dev.harvest.core.store.ErrorText.cap(event.getFormattedMessage()));
             insert.setString(3, levelName(event.getLevel()));
             insert.setTimestamp(4, Timestamp.valueOf(LocalDateTime.now(clock.withZone(ZoneOffset.UTC))));
             insert.executeUpdate();

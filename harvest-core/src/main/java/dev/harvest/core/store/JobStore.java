@@ -749,7 +749,7 @@ public final class JobStore {
         GatherErrorEntity error = new GatherErrorEntity();
         error.id = Rows.newId();
         error.jobId = jobId;
-        error.message = message;
+        error.message = ErrorText.cap(message);
         error.created = now;
         session.persist(error);
     }

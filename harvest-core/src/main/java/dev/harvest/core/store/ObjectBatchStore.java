@@ -499,7 +499,7 @@ public final class ObjectBatchStore {
             LocalDateTime now) throws SQLException {
         insert.setString(1, Rows.newId());
         insert.setString(2, objectId);
-        insert.setString(3, error.message());
+        insert.setString(3, ErrorText.cap(error.message()));
         insert.setString(4, error.stage());
         if (error.line() == null) {
             insert.setNull(5, java.sql.Types.INTEGER);

@@ -64,7 +64,16 @@ public final class EngineSettings {
             SettingDefinition.of("harvest.progress.interval_seconds", "5",
                     "Seconds between the progress lines of run_test and import when the output is not a terminal"),
             SettingDefinition.of("harvest.stall_warning_minutes", "10",
-                    "Minutes without progress after which jobs and report say why a New or Running job is stalled"));
+                    "Minutes without progress after which jobs and report say why a New or Running job is stalled"),
+            // The outbound HTTP policy (dev.harvest.api.http.OutboundPolicy), read by every harvester and catalog.
+            SettingDefinition.of(dev.harvest.api.http.OutboundPolicy.ALLOW_PRIVATE_ADDRESSES, "false",
+                    "Let harvesters and catalogs reach loopback, private, link-local and other non-public addresses"
+                            + " (tests, demos, trusted networks)"),
+            SettingDefinition.of(dev.harvest.api.http.OutboundPolicy.ALLOWED_HOSTS, "",
+                    "Comma-separated host names, IP addresses and CIDR ranges that may be reached although not"
+                            + " public"),
+            SettingDefinition.of(dev.harvest.api.http.OutboundPolicy.CROSS_ORIGIN_REDIRECTS, "false",
+                    "Follow redirects to another scheme, host or port (their addresses are still checked)"));
 
     private EngineSettings() {}
 }

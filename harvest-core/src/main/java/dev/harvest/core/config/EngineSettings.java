@@ -73,7 +73,10 @@ public final class EngineSettings {
                     "Comma-separated host names, IP addresses and CIDR ranges that may be reached although not"
                             + " public"),
             SettingDefinition.of(dev.harvest.api.http.OutboundPolicy.CROSS_ORIGIN_REDIRECTS, "false",
-                    "Follow redirects to another scheme, host or port (their addresses are still checked)"));
+                    "Follow redirects to another scheme, host or port (their addresses are still checked)"),
+            SettingDefinition.of("harvest.plugins.dir", null,
+                    "Folder of plugin jars when --plugins is not given (relative to the configuration file; default:"
+                            + " plugins/ beside harvester.jar)"));
 
     private EngineSettings() {}
 }

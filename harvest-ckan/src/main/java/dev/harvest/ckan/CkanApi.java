@@ -172,7 +172,7 @@ public final class CkanApi {
         return request;
     }
 
-    private static JsonNode result(Envelope envelope) throws CkanRemoteException {
+    static JsonNode result(Envelope envelope) throws CkanRemoteException {
         JsonNode result = envelope.node().get("result");
         if (result == null) {
             throw new CkanRemoteException("Response from " + envelope.url() + " has no \"result\"", envelope.url(),
@@ -190,7 +190,7 @@ public final class CkanApi {
      * put anything there, and messages end up in reports; they name status, content type and length instead. Only the
      * {@code error} of a CKAN error envelope is shown, as CKAN's own explanation.
      */
-    private static Envelope envelope(HttpTransport.HttpResponse response, ObjectMapper mapper)
+    static Envelope envelope(HttpTransport.HttpResponse response, ObjectMapper mapper)
             throws CkanRemoteException {
         String url = response.url();
         int status = response.status();
@@ -255,8 +255,10 @@ public final class CkanApi {
         return "parse error" + where;
     }
 
+    /** CKAN's error explanation on one line, at most {@value #ERROR_LENGTH} characters (a remote writes it). */
     private static String capped(String text) {
-        return text.length() <= ERROR_LENGTH ? text : text.substring(0, ERROR_LENGTH) + "... (" + text.length()
+        String line = text.replaceAll("[\\p{Cntrl}\\u2028\\u2029]+", " ").strip();
+        return line.length() <= ERROR_LENGTH ? line : line.substring(0, ERROR_LENGTH) + "... (" + line.length()
                 + " characters)";
     }
 

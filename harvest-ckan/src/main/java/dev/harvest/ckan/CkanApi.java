@@ -203,6 +203,18 @@ public final class CkanApi {
                 node = mapper.readTree(response.body());
             } catch (JsonProcessingException e) {
                 parseError = parseProblem(e);
+            } catch (NumberFormatException e) {
+                // Jackson's BigDecimal refuses exponents beyond int range (1e9999999999) with this, not a parse error.
+                // Reading records, such a number fails its record only: read as a double, it is infinite.
+                parseError = "a number is out of range";
+                if (mapper == Json.TOLERANT_MAPPER) {
+                    try {
+                        node = Json.TOLERANT_DOUBLES_MAPPER.readTree(response.body());
+                        parseError = null;
+                    } catch (JsonProcessingException | NumberFormatException stillBad) {
+                        parseError = stillBad instanceof JsonProcessingException jpe ? parseProblem(jpe) : parseError;
+                    }
+                }
             }
         }
         if (!response.isSuccessful()) {

@@ -38,6 +38,14 @@ final class Json {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /**
+     * {@link #TOLERANT_MAPPER} with floating-point numbers read as doubles: the fallback for a response holding a
+     * number whose exponent is beyond what {@link java.math.BigDecimal} takes ({@code 1e9999999999}), which then reads
+     * as infinite and fails its record only.
+     */
+    static final ObjectMapper TOLERANT_DOUBLES_MAPPER = TOLERANT_MAPPER.copy()
+            .disable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
     private static final TypeReference<LinkedHashMap<String, Object>> MAP_TYPE = new TypeReference<>() {};
 
     private Json() {}
@@ -75,8 +83,8 @@ final class Json {
      * {@code Infinity}, which JSON cannot carry) or nesting deeper than {@value #MAX_RECORD_DEPTH} levels.
      *
      * @param record a record as read by {@link #TOLERANT_MAPPER}
-     * @return the problem and where it is, e.g. {@code a number NaN (not valid JSON) at extras[2].value}; empty if
-     *     the record is fine
+     * @return the problem and where it is, e.g. {@code a number that is not finite or out of range (NaN) at
+     *     extras[2].value}; empty if the record is fine
      */
     static Optional<String> recordProblem(JsonNode record) {
         StringBuilder path = new StringBuilder();
@@ -94,7 +102,7 @@ final class Json {
             return "nesting deeper than " + MAX_RECORD_DEPTH + " levels";
         }
         if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
-            return "a number " + node.asText() + " (not valid JSON)";
+            return "a number that is not finite or out of range (" + node.asText() + ")";
         }
         if (node.isObject()) {
             for (Map.Entry<String, JsonNode> field : node.properties()) {

@@ -13,6 +13,7 @@ import java.util.Optional;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -71,6 +72,28 @@ class CkanResponseFuzzTest {
     void anyBodyWithAnyStatusIsReadOrRefusedWithOneBoundedLine(@ForAll("randomBodies") String body,
             @ForAll("contentTypes") String contentType, @ForAll @IntRange(min = 100, max = 599) int status) {
         readEitherWay(body, contentType, status);
+    }
+
+    /**
+     * Found by the properties: Jackson's BigDecimal throws NumberFormatException for an exponent past int range, which
+     * escaped the reader, and then failed a whole page for one record's number.
+     */
+    @Example
+    void aNumberBeyondTheRangeOfBigDecimalIsRefusedAsBadJsonOrFailsOnlyItsRecord() throws Exception {
+        String body = "{\"success\": true, \"result\": {\"count\": 2, \"results\": [{\"id\": \"a\", \"size\":"
+                + " 0.1e9999990000}, {\"id\": \"b\", \"size\": 1.25}]}}";
+        HttpTransport.HttpResponse response = new HttpTransport.HttpResponse(URL, 200, "application/json", body,
+                body.length());
+
+        CkanRemoteException refused = org.junit.jupiter.api.Assertions.assertThrows(CkanRemoteException.class,
+                () -> CkanApi.envelope(response, Json.MAPPER));
+        assertEquals("Response from " + URL + " is not valid JSON (HTTP 200, Content-Type application/json, "
+                + body.length() + " bytes; a number is out of range)", refused.getMessage());
+
+        JsonNode results = CkanApi.result(CkanApi.envelope(response, Json.TOLERANT_MAPPER)).get("results");
+        assertEquals(Optional.of("a number that is not finite or out of range (Infinity) at size"),
+                Json.recordProblem(results.get(0)));
+        assertEquals(Optional.empty(), Json.recordProblem(results.get(1)));
     }
 
     /** Reads the body as a page and as a single record would be, strict and tolerant, checking every outcome. */

@@ -285,7 +285,7 @@ class HostileRemoteTest {
         assertEquals(2, result.errored(), result.describe());
         Map<String, List<String>> errors = result.objectErrorsByGuid();
         assertTrue(errors.get("not-a-number").toString().contains("Remote dataset not-a-number cannot be harvested:"
-                + " it has a number NaN (not valid JSON) at extras[0].value"), errors.toString());
+                + " it has a number that is not finite or out of range (NaN) at extras[0].value"), errors.toString());
         assertTrue(errors.get("too-deep").toString().contains("Remote dataset too-deep cannot be harvested: it has"
                 + " nesting deeper than " + Json.MAX_RECORD_DEPTH + " levels at extras[0].value"), errors.toString());
     }

@@ -813,6 +813,8 @@ public final class Benchmark {
             Properties properties = new Properties();
             properties.put("ckan.site_id", "bench-h2-" + UUID.randomUUID().toString().substring(0, 8));
             properties.put("harvest.data_dir", dir.resolve("data").toAbsolutePath().toString());
+            // the synthetic portal listens on loopback, which the outbound HTTP policy refuses by default
+            properties.put("harvest.http.allow_private_addresses", "true");
             properties.putAll(options.engineSettings());
             try (Writer writer = Files.newBufferedWriter(config)) {
                 properties.store(writer, "harvest benchmark, H2");

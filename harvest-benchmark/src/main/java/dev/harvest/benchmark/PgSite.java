@@ -97,6 +97,8 @@ final class PgSite implements AutoCloseable {
             settings.put("harvest.db.password", services.pgPassword());
         }
         settings.put("ckan.harvest.mq.type", "redis");
+        // the synthetic portals listen on loopback, which the outbound HTTP policy refuses by default
+        settings.put("harvest.http.allow_private_addresses", "true");
         settings.put("ckan.harvest.mq.hostname", services.redisHost());
         settings.put("ckan.harvest.mq.port", Integer.toString(services.redisPort()));
         settings.putAll(extra);

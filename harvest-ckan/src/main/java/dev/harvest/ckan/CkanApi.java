@@ -2,6 +2,7 @@ package dev.harvest.ckan;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -19,12 +20,14 @@ import okhttp3.RequestBody;
  *
  * <p>Every failure becomes a {@link CkanRemoteException} whose message names the URL: a non-2xx status
  * ({@code HTTP error: <status> <url>}, followed by CKAN's error when the body is an error envelope), an HTML page or
- * other non-JSON body, a truncated body, an envelope with {@code success: false}.
+ * other non-JSON body, a truncated body, an envelope with {@code success: false}. A message never quotes a body that
+ * is not a CKAN error envelope: it names the status, content type and length instead.
  */
 public final class CkanApi {
 
     private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-    private static final int SNIPPET_LENGTH = 200;
+    /** The longest CKAN error explanation quoted in a message. */
+    private static final int ERROR_LENGTH = 1000;
 
     private final HttpUrl base;
     private final String apiKey;
@@ -110,6 +113,20 @@ public final class CkanApi {
     }
 
     /**
+     * Calls a read action whose result holds remote records, with GET, reading {@code NaN} and {@code Infinity} and
+     * nesting up to {@value Json#MAX_RESPONSE_DEPTH} levels, so that the caller can refuse one record
+     * ({@link Json#recordProblem}) rather than the whole response.
+     *
+     * @param url the full action URL
+     * @return the envelope's {@code result}
+     * @throws CkanRemoteException if the call or the response as a whole is not right
+     */
+    JsonNode getRecords(HttpUrl url) throws CkanRemoteException {
+        Request request = requestBuilder(url).get().build();
+        return result(envelope(transport.send(request, true), Json.TOLERANT_MAPPER));
+    }
+
+    /**
      * Sends a GET and checks status, content type and envelope, returning the whole parsed envelope and its raw
      * text (the gather compares consecutive pages).
      *
@@ -155,7 +172,7 @@ public final class CkanApi {
         return request;
     }
 
-    private static JsonNode result(Envelope envelope) throws CkanRemoteException {
+    static JsonNode result(Envelope envelope) throws CkanRemoteException {
         JsonNode result = envelope.node().get("result");
         if (result == null) {
             throw new CkanRemoteException("Response from " + envelope.url() + " has no \"result\"", envelope.url(),
@@ -165,6 +182,16 @@ public final class CkanApi {
     }
 
     private static Envelope envelope(HttpTransport.HttpResponse response) throws CkanRemoteException {
+        return envelope(response, Json.MAPPER);
+    }
+
+    /**
+     * Checks status, content type and envelope. No message quotes the body: a remote (or a page it redirects to) may
+     * put anything there, and messages end up in reports; they name status, content type and length instead. Only the
+     * {@code error} of a CKAN error envelope is shown, as CKAN's own explanation.
+     */
+    static Envelope envelope(HttpTransport.HttpResponse response, ObjectMapper mapper)
+            throws CkanRemoteException {
         String url = response.url();
         int status = response.status();
         String contentType = response.contentType() == null ? "" : response.contentType().toLowerCase(Locale.ROOT);
@@ -173,36 +200,78 @@ public final class CkanApi {
         String parseError = null;
         if (!html) {
             try {
-                node = Json.parse(response.body());
+                node = mapper.readTree(response.body());
             } catch (JsonProcessingException e) {
-                parseError = Json.describe(e);
+                parseError = parseProblem(e);
+            } catch (NumberFormatException e) {
+                // Jackson's BigDecimal refuses exponents beyond int range (1e9999999999) with this, not a parse error.
+                // Reading records, such a number fails its record only: read as a double, it is infinite.
+                parseError = "a number is out of range";
+                if (mapper == Json.TOLERANT_MAPPER) {
+                    try {
+                        node = Json.TOLERANT_DOUBLES_MAPPER.readTree(response.body());
+                        parseError = null;
+                    } catch (JsonProcessingException | NumberFormatException stillBad) {
+                        parseError = stillBad instanceof JsonProcessingException jpe ? parseProblem(jpe) : parseError;
+                    }
+                }
             }
         }
         if (!response.isSuccessful()) {
-            String detail = node == null ? "" : ckanError(node);
+            String detail = node == null ? "" : capped(ckanError(node));
             throw new CkanRemoteException("HTTP error: " + status + " " + url + (detail.isEmpty() ? "" : ": " + detail),
                     url, status, node == null ? null : errorType(node), null);
         }
         if (html) {
-            throw new CkanRemoteException("Response from " + url + " is not JSON but " + response.contentType()
-                    + " (an error page or a login page?): " + snippet(response.body()), url, status, null, null);
+            throw new CkanRemoteException("Response from " + url + " is not JSON (" + describe(response)
+                    + "; an error page or a login page?)", url, status, null, null);
         }
         if (node == null || node.isMissingNode()) {
             String what = response.body().isBlank() ? "is empty" : "is not valid JSON";
-            throw new CkanRemoteException("Response from " + url + " " + what
-                    + (parseError == null ? "" : " (truncated?): " + parseError), url, status, null, null);
+            throw new CkanRemoteException("Response from " + url + " " + what + " (" + describe(response)
+                    + (parseError == null ? "" : "; " + parseError) + ")", url, status, null, null);
         }
         JsonNode success = node.get("success");
         if (!node.isObject() || success == null || !success.isBoolean()) {
             throw new CkanRemoteException("Response from " + url
-                    + " is not a CKAN action API response (no boolean \"success\"): " + snippet(response.body()), url,
+                    + " is not a CKAN action API response (no boolean \"success\"; " + describe(response) + ")", url,
                     status, null, null);
         }
         if (!success.booleanValue()) {
-            throw new CkanRemoteException("CKAN reported an error for " + url + ": " + ckanError(node), url, status,
-                    errorType(node), null);
+            throw new CkanRemoteException("CKAN reported an error for " + url + ": " + capped(ckanError(node)), url,
+                    status, errorType(node), null);
         }
         return new Envelope(response.body(), node, url);
+    }
+
+    /** Status, content type and length of a response, for messages that must not quote its body. */
+    static String describe(HttpTransport.HttpResponse response) {
+        String type = response.contentType() == null || response.contentType().isBlank() ? "none"
+                : response.contentType().replaceAll("[^\\x20-\\x7e]", "?");
+        if (type.length() > 100) {
+            type = type.substring(0, 100) + "...";
+        }
+        return "HTTP " + response.status() + ", Content-Type " + type + ", " + response.length() + " bytes";
+    }
+
+    /** Where and how the JSON broke, without the parser's quote of the offending text. */
+    private static String parseProblem(JsonProcessingException e) {
+        String where = e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
+            return "it ends early" + where + " (truncated?)";
+        }
+        if (e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException) {
+            return "it is over a parser limit" + where + " (nesting depth or size)";
+        }
+        return "parse error" + where;
+    }
+
+    /** CKAN's error explanation on one line, at most {@value #ERROR_LENGTH} characters (a remote writes it). */
+    private static String capped(String text) {
+        String line = text.replaceAll("[\\p{Cntrl}\\u2028\\u2029]+", " ").strip();
+        return line.length() <= ERROR_LENGTH ? line : line.substring(0, ERROR_LENGTH) + "... (" + line.length()
+                + " characters)";
     }
 
     private static String errorType(JsonNode envelope) {
@@ -255,11 +324,6 @@ public final class CkanApi {
             return "{" + String.join("; ", items) + "}";
         }
         return value.asText();
-    }
-
-    private static String snippet(String body) {
-        String compact = body.replaceAll("\\s+", " ").trim();
-        return compact.length() <= SNIPPET_LENGTH ? compact : compact.substring(0, SNIPPET_LENGTH) + "...";
     }
 
     private static HttpUrl parseBase(String baseUrl) {

@@ -8,6 +8,7 @@ import dev.harvest.api.catalog.CatalogException;
 import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.api.catalog.GroupKind;
+import dev.harvest.api.http.OutboundPolicy;
 import java.util.AbstractMap.SimpleEntry;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,9 @@ import java.util.Optional;
  * needs the rights to do this: a sysadmin, or an editor of the organizations datasets go to. Every failure becomes a
  * {@link CatalogException} carrying CKAN's error, e.g. {@code HTTP error: 409 <url>: Validation Error: name: That URL
  * is already in use.}.
+ *
+ * <p>Requests follow the site's outbound policy ({@link OutboundPolicy}), with the catalog's own host allowed whatever
+ * its address.
  *
  * <p>Selected by site configuration: {@value #CATALOG_TYPE_KEY}={@value #CATALOG_TYPE}, with {@value #URL_KEY},
  * {@value #API_KEY_KEY} and optionally {@value #CONNECT_TIMEOUT_KEY}, {@value #READ_TIMEOUT_KEY} and
@@ -46,7 +50,7 @@ public final class CkanCatalog implements Catalog {
     public static final String CONNECT_TIMEOUT_KEY = HTTP_PREFIX + "connect_timeout";
     /** Site key: read timeout in seconds (default 60). */
     public static final String READ_TIMEOUT_KEY = HTTP_PREFIX + "read_timeout";
-    /** Site key: the longest one request may take in all, in seconds (default 300). */
+    /** Site key: the deadline of one request in seconds, retries and redirects included (default 120). */
     public static final String CALL_TIMEOUT_KEY = HTTP_PREFIX + "call_timeout";
 
     /** Every site setting this catalog reads. */
@@ -63,7 +67,8 @@ public final class CkanCatalog implements Catalog {
      * @param apiToken an API token with write rights
      */
     public CkanCatalog(String baseUrl, String apiToken) {
-        this(baseUrl, apiToken, HttpTransport.createDefault());
+        this(baseUrl, apiToken, HttpTransport.builder()
+                .policy(catalogPolicy(OutboundPolicy.defaults(), baseUrl)).build());
     }
 
     /**
@@ -92,7 +97,17 @@ public final class CkanCatalog implements Catalog {
         String token = settings.get(API_KEY_KEY).filter(value -> !value.isBlank())
                 .orElseThrow(() -> new IllegalArgumentException(API_KEY_KEY + " must be set to an API token when "
                         + CATALOG_TYPE_KEY + " is " + CATALOG_TYPE));
-        return new CkanCatalog(url, token, CkanHttpSettings.transport(settings, HTTP_PREFIX));
+        return new CkanCatalog(url, token,
+                CkanHttpSettings.transport(settings, HTTP_PREFIX, catalogPolicy(OutboundPolicy.from(settings), url)));
+    }
+
+    /**
+     * The site's outbound policy with the catalog's own host allowed: the operator chose it, and it often runs on the
+     * same machine or network. Its redirects are still held to its origin, and other hosts to the site's policy.
+     */
+    private static OutboundPolicy catalogPolicy(OutboundPolicy site, String url) {
+        okhttp3.HttpUrl parsed = okhttp3.HttpUrl.parse(CkanApi.stripTrailingSlashes(url));
+        return parsed == null ? site : site.withAllowedHost(parsed.host());
     }
 
     /** @return the target CKAN's URL, without trailing {@code /} */

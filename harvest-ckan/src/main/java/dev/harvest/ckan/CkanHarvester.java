@@ -24,6 +24,7 @@ import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.api.catalog.DatasetNames;
 import dev.harvest.api.catalog.GroupKind;
+import dev.harvest.api.http.OutboundPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -179,11 +180,14 @@ public final class CkanHarvester implements Harvester {
         return SETTINGS;
     }
 
-    /** Applies the site's {@value #HTTP_PREFIX}* timeouts and response cap, unless a transport was given. */
+    /**
+     * Applies the site's {@value #HTTP_PREFIX}* timeouts and response cap and its outbound policy
+     * ({@link OutboundPolicy#from(Settings)}), unless a transport was given.
+     */
     @Override
     public void start(Settings settings) {
         if (!transportGiven) {
-            transport = CkanHttpSettings.transport(settings, HTTP_PREFIX);
+            transport = CkanHttpSettings.transport(settings, HTTP_PREFIX, OutboundPolicy.from(settings));
             setups.clear();
         }
     }
@@ -368,6 +372,15 @@ public final class CkanHarvester implements Harvester {
                 LOG.debug("Skipping remote harvest source {}", id);
                 continue;
             }
+            Optional<String> problem = Json.recordProblem(dataset);
+            if (problem.isPresent()) {
+                // Emitted without content: fetch asks package_show for it, and errors this object alone if the
+                // value is there too. The dataset stays listed, so it is not deleted either.
+                LOG.info("Remote dataset {} in a package_search page has {}; fetching it on its own", id,
+                        problem.get());
+                context.emit(new NewHarvestObject(id, null, null, Map.of(CONFIG_DIGEST_EXTRA, config.digest())));
+                continue;
+            }
             context.emit(new NewHarvestObject(id, Json.write(dataset),
                     parseTimestamp(dataset.path("metadata_modified").asText(null)),
                     Map.of(CONFIG_DIGEST_EXTRA, config.digest())));
@@ -419,7 +432,7 @@ public final class CkanHarvester implements Harvester {
         HttpUrl url = api.actionUrl("package_show", List.of(new SimpleEntry<>("id", object.guid())));
         JsonNode dataset;
         try {
-            dataset = api.get(url);
+            dataset = api.getRecords(url);
         } catch (CkanRemoteException e) {
             if (e.isNotFound()) {
                 return FetchOutcome.failed("Remote dataset " + object.guid() + " was not found: " + e.getMessage());
@@ -431,6 +444,11 @@ public final class CkanHarvester implements Harvester {
         }
         if ("deleted".equals(dataset.path("state").asText())) {
             return FetchOutcome.failed("Remote dataset " + object.guid() + " was deleted: " + url);
+        }
+        Optional<String> problem = Json.recordProblem(dataset);
+        if (problem.isPresent()) {
+            return FetchOutcome.failed("Remote dataset " + object.guid() + " cannot be harvested: it has "
+                    + problem.get() + " (" + url + ")");
         }
         return FetchOutcome.proceed(Json.write(dataset));
     }

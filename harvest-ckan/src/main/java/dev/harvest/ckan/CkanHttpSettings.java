@@ -2,6 +2,7 @@ package dev.harvest.ckan;
 
 import dev.harvest.api.SettingDefinition;
 import dev.harvest.api.Settings;
+import dev.harvest.api.http.OutboundPolicy;
 import java.time.Duration;
 import java.util.List;
 
@@ -20,8 +21,9 @@ final class CkanHttpSettings {
                 SettingDefinition.of(prefix + "connect_timeout", "10", "Seconds to connect to " + towards),
                 SettingDefinition.of(prefix + "read_timeout", "60",
                         "Longest silence in seconds while reading a response from " + towards),
-                SettingDefinition.of(prefix + "call_timeout", "300",
-                        "Longest time in seconds one request to " + towards + " may take in all"),
+                SettingDefinition.of(prefix + "call_timeout", "120",
+                        "Deadline in seconds of one request to " + towards
+                                + ": its attempts, redirects, retry waits and reading included"),
                 SettingDefinition.of(prefix + "max_response_mb", "50",
                         "Largest response body in MiB accepted from " + towards));
     }
@@ -29,14 +31,16 @@ final class CkanHttpSettings {
     /**
      * @param settings the site settings
      * @param prefix the key prefix of {@link #definitions}
+     * @param policy the outbound policy the transport enforces
      * @return a transport with those settings
      * @throws IllegalArgumentException naming a key whose value is not a positive whole number
      */
-    static HttpTransport transport(Settings settings, String prefix) {
+    static HttpTransport transport(Settings settings, String prefix, OutboundPolicy policy) {
         return HttpTransport.builder()
+                .policy(policy)
                 .connectTimeout(Duration.ofSeconds(positive(settings, prefix + "connect_timeout", 10)))
                 .readTimeout(Duration.ofSeconds(positive(settings, prefix + "read_timeout", 60)))
-                .callTimeout(Duration.ofSeconds(positive(settings, prefix + "call_timeout", 300)))
+                .callTimeout(Duration.ofSeconds(positive(settings, prefix + "call_timeout", 120)))
                 .maxResponseBytes(positive(settings, prefix + "max_response_mb", 50) * 1024 * 1024)
                 .build();
     }

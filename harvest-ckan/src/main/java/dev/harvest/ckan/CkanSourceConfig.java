@@ -359,6 +359,9 @@ public final class CkanSourceConfig {
             return Json.parseObject(config);
         } catch (JsonProcessingException e) {
             throw new ConfigValidationException("The configuration is not valid JSON: " + Json.describe(e), e);
+        } catch (NumberFormatException e) {
+            // Jackson's BigDecimal refuses exponents beyond int range (1e9999999999) with this, not a parse error
+            throw new ConfigValidationException("The configuration is not valid JSON: a number is out of range", e);
         }
     }
 

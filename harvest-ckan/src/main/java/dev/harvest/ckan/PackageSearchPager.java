@@ -134,7 +134,8 @@ final class PackageSearchPager {
             HttpUrl url = pageUrl(start, pageRows);
             JsonNode result;
             try {
-                result = api.get(url);
+                // one bad value errors its record (the caller checks each), not the page
+                result = api.getRecords(url);
             } catch (ResponseTooLargeException e) {
                 if (pageRows <= MIN_ROWS) {
                     throw new SearchException("Error sending request to search remote CKAN instance "

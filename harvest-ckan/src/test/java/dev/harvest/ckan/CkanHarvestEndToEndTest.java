@@ -28,7 +28,8 @@ class CkanHarvestEndToEndTest {
         for (int i = 0; i < 4; i++) {
             remote.addDataset("extra-" + i, "extra-" + i, CkanHarvesterScenarioTest.ORG1, "2014-01-01T00:00:00");
         }
-        harvest = Harvest.builder(TestDatabases.config(TestDatabases.Kind.H2, Map.of()))
+        harvest = Harvest.builder(TestDatabases.config(TestDatabases.Kind.H2,
+                        Map.of("harvest.http.allow_private_addresses", "true")))
                 .discoverHarvesters(false)
                 .harvester(new CkanHarvester(CkanHarvesterScenarioTest.fastTransport()))
                 .build();

@@ -81,7 +81,7 @@ class CkanHarvesterScenarioTest {
     }
 
     static HttpTransport fastTransport() {
-        return HttpTransport.builder().maxAttempts(2).sleeper(delay -> { })
+        return HttpTransport.builder().policy(MockCkan.LOOPBACK).maxAttempts(2).sleeper(delay -> { })
                 .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(5)).build();
     }
 

@@ -54,7 +54,7 @@ class CkanPagingTest {
 
     /** A harvester whose transport refuses responses over a size, as harvest.ckan.max_response_mb does. */
     static CkanHarvester cappedHarvester(long maxResponseBytes) {
-        return new CkanHarvester(HttpTransport.builder().maxAttempts(2).sleeper(delay -> { })
+        return new CkanHarvester(HttpTransport.builder().policy(MockCkan.LOOPBACK).maxAttempts(2).sleeper(delay -> { })
                 .maxResponseBytes(maxResponseBytes).build());
     }
 

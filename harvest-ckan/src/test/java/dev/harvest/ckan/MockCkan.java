@@ -61,6 +61,10 @@ final class MockCkan implements AutoCloseable {
     }
 
     static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** The outbound policy of tests: mock remotes listen on loopback, which the default policy refuses. */
+    static final dev.harvest.api.http.OutboundPolicy LOOPBACK =
+            dev.harvest.api.http.OutboundPolicy.builder().allowPrivateAddresses(true).build();
     private static final Pattern ORG_INCLUDE = Pattern.compile("organization:([\\w-]+)");
     private static final Pattern GROUP_INCLUDE = Pattern.compile("groups:([\\w-]+)");
     private static final Pattern MODIFIED = Pattern.compile("metadata_modified:\\[(\\S+)Z TO \\*]");

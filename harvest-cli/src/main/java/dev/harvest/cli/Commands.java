@@ -19,9 +19,6 @@ import dev.harvest.core.store.JobStats;
 import dev.harvest.core.store.JobStatus;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,24 +69,6 @@ final class Commands {
             return spec.commandLine().getErr();
         }
 
-        /** The class loader of the jars in the plugins folder, or the application's when there is none. */
-        static ClassLoader pluginClassLoader(Path dir) {
-            if (dir == null || !Files.isDirectory(dir)) {
-                return HarvesterCommand.class.getClassLoader();
-            }
-            List<URL> jars = new ArrayList<>();
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path jar : files.filter(f -> f.toString().endsWith(".jar")).sorted().toList()) {
-                    jars.add(jar.toUri().toURL());
-                }
-            } catch (MalformedURLException e) {
-                throw new HarvestException("Bad plugin jar path: " + e.getMessage());
-            } catch (IOException e) {
-                throw new HarvestException("Cannot read the plugins folder " + dir + ": " + e.getMessage());
-            }
-            return new URLClassLoader(jars.toArray(URL[]::new), HarvesterCommand.class.getClassLoader());
-        }
-
         /** The configuration file's settings, or the embedded default without one; the engine checks them. */
         static HarvestConfig config(Path file) {
             if (file == null) {
@@ -102,7 +81,7 @@ final class Commands {
         }
 
         Harvest openHarvest() {
-            ClassLoader classLoader = pluginClassLoader(root().pluginsDir);
+            ClassLoader classLoader = PluginFolder.classLoader(root(), err());
             HarvestConfig config = config(root().config);
             config = config.withDatabaseUse(databaseUse(config));
             return Harvest.builder(config).classLoader(classLoader).build();
@@ -253,7 +232,7 @@ final class Commands {
         public Integer call() {
             HarvestConfig config = HarvestCommand.config(parent.config)
                     .withDatabaseUse(HarvestConfig.DatabaseUse.oneShot(spec.name()))
-                    .validated(Harvest.declaredSettings(HarvestCommand.pluginClassLoader(parent.pluginsDir)));
+                    .validated(Harvest.declaredSettings(PluginFolder.classLoader(parent, spec.commandLine().getErr())));
             HarvestDatabase.initialise(config);
             spec.commandLine().getOut().println("DB tables created");
             return 0;
@@ -682,7 +661,7 @@ final class Commands {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             SettingDeclarations declared =
-                    Harvest.declaredSettings(HarvestCommand.pluginClassLoader(parent.pluginsDir));
+                    Harvest.declaredSettings(PluginFolder.classLoader(parent, spec.commandLine().getErr()));
             for (SettingDeclarations.Declared setting : declared.all()) {
                 String defaultValue = setting.defaultValue() == null ? "(none)"
                         : setting.defaultValue().isEmpty() ? "(empty)" : setting.defaultValue();

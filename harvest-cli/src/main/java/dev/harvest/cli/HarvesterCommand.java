@@ -54,8 +54,11 @@ public final class HarvesterCommand implements Runnable {
                     + " Without it: embedded H2 database in ./harvest-data and the in-process queue.")
     Path config;
 
-    @Option(names = "--plugins", scope = ScopeType.INHERIT, paramLabel = "DIR", defaultValue = "plugins",
-            description = "Folder of harvester plugin jars (default: ${DEFAULT-VALUE}).")
+    /** The plugins folder; without it, harvest.plugins.dir, else plugins/ beside the jar (see {@link PluginFolder}). */
+    @Option(names = "--plugins", scope = ScopeType.INHERIT, paramLabel = "DIR",
+            description = "Folder of plugin jars (default: harvest.plugins.dir from the configuration file, else"
+                    + " plugins/ beside harvester.jar; never the working directory). The folder and its jars must be"
+                    + " writable by their owner only.")
     Path pluginsDir;
 
     @CommandLine.Spec

@@ -30,7 +30,9 @@ class HarvesterCommandTest {
 
     @BeforeEach
     void writeConfig() throws IOException {
-        config = writeConfig("harvest.db.url = jdbc:h2:mem:cli-" + UUID.randomUUID() + "\nckan.harvest.mq.type = memory\n");
+        // the demo catalog and test remotes listen on loopback, which the outbound policy refuses by default
+        config = writeConfig("harvest.db.url = jdbc:h2:mem:cli-" + UUID.randomUUID() + "\nckan.harvest.mq.type = memory\n"
+                + "harvest.http.allow_private_addresses = true\n");
     }
 
     private Path writeConfig(String content) throws IOException {
@@ -351,7 +353,7 @@ class HarvesterCommandTest {
     @Test
     void aCkanTargetCatalogIsChosenByConfigurationAndItsErrorsArePerObject() throws Exception {
         String db = "harvest.db.url = jdbc:h2:mem:cli-" + UUID.randomUUID() + "\nckan.harvest.mq.type = memory\n"
-                + "harvest.catalog.type = ckan\n";
+                + "harvest.catalog.type = ckan\nharvest.http.allow_private_addresses = true\n";
         Result missingUrl = harvester(writeConfig(db), "sources");
         assertEquals(1, missingUrl.code());
         assertEquals("Error: Cannot open the ckan catalog: harvest.catalog.ckan.url must be set to the CKAN's URL when"

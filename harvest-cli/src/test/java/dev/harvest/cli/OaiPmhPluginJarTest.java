@@ -65,7 +65,9 @@ class OaiPmhPluginJarTest {
         repository.start();
         config = dir.resolve("harvest.properties");
         Files.writeString(config, "harvest.data_dir = " + dir.resolve("data").toAbsolutePath() + "\n"
-                + "ckan.harvest.mq.type = memory\n");
+                + "ckan.harvest.mq.type = memory\n"
+                // the repository listens on loopback, which the outbound policy refuses by default
+                + "harvest.http.allow_private_addresses = true\n");
     }
 
     @AfterEach

@@ -8,10 +8,13 @@ import dev.harvest.api.catalog.Catalog;
 import dev.harvest.api.catalog.CatalogException;
 import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.GroupKind;
+import dev.harvest.api.http.OutboundPolicy;
 import dev.harvest.core.engine.Frequency;
 import dev.harvest.core.engine.HarvesterRegistry;
 import dev.harvest.core.store.SourceStore;
 import dev.harvest.core.store.SourceUrls;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,12 +137,35 @@ final class SourceValidator {
                 update.ownerOrg() != null && update.ownerOrg().isBlank());
     }
 
-    private static void checkUrl(String url, Map<String, List<String>> errors) {
+    private void checkUrl(String url, Map<String, List<String>> errors) {
         if (url.isEmpty()) {
             add(errors, "url", "Missing value");
         } else if (!url.matches("(?i)https?://.+")) {
             add(errors, "url", "Must be an http:// or https:// URL, not '" + url + "'");
+        } else {
+            literalAddressRefusal(url).ifPresent(refusal -> add(errors, "url", refusal));
         }
+    }
+
+    /**
+     * A URL whose host is a literal loopback, private or other non-public address is refused at once, unless the
+     * site's outbound policy allows it; host names are checked when a harvester resolves them (see
+     * {@link OutboundPolicy}).
+     */
+    private Optional<String> literalAddressRefusal(String url) {
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException unparsable) {
+            return Optional.empty(); // the harvester reports a URL it cannot use
+        }
+        OutboundPolicy policy;
+        try {
+            policy = OutboundPolicy.from(context.settings());
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        return policy.urlRefusal(uri);
     }
 
     private static Optional<Boolean> checkActive(String active, Map<String, List<String>> errors) {

@@ -14,6 +14,7 @@ import dev.harvest.core.HarvestException;
 import dev.harvest.core.JobReport;
 import dev.harvest.core.SourceRequest;
 import dev.harvest.core.SourceUpdate;
+import dev.harvest.api.http.OutboundPolicy;
 import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.store.HarvestQueries.ObjectSummary;
 import java.io.IOException;
@@ -94,7 +95,8 @@ public final class HarvestTestBed implements AutoCloseable {
 
     /**
      * A test bed for one harvester with every default: a new temporary directory, the embedded catalog, a
-     * {@link MutableClock} at the current time, no settings.
+     * {@link MutableClock} at the current time, no settings but {@code harvest.http.allow_private_addresses = true},
+     * so that the harvester may reach fixture servers on loopback.
      *
      * @param harvester the harvester under test
      * @return the open test bed
@@ -342,12 +344,17 @@ public final class HarvestTestBed implements AutoCloseable {
     }
 
     /**
-     * The engine's configuration: H2 in the data directory, the in-process queue, and the test's settings. The
+     * The engine's configuration: H2 in the data directory, the in-process queue,
+     * {@code harvest.http.allow_private_addresses = true} (fixture servers are on loopback), and the test's settings. The
      * engine checks them when it starts, against what it and the harvesters declare: a key that no harvester
      * declares in {@link dev.harvest.api.Harvester#settings()} is rejected, as it would be in production.
      */
     private static HarvestConfig config(Path dataDirectory, Map<String, String> settings) {
-        Map<String, String> values = new LinkedHashMap<>(settings);
+        Map<String, String> values = new LinkedHashMap<>();
+        // Fixture servers listen on loopback, which the outbound HTTP policy refuses in production; a test that checks
+        // the policy sets the key back to false with setting(...).
+        values.put(OutboundPolicy.ALLOW_PRIVATE_ADDRESSES, "true");
+        values.putAll(settings);
         values.put("harvest.data_dir", dataDirectory.toString());
         // run_test needs no queue, but the engine opens one for other commands: never a shared broker in a test.
         values.put("ckan.harvest.mq.type", "memory");

@@ -75,7 +75,19 @@ public final class EngineSettings {
                             + " source: gather_max_seconds)"),
             SettingDefinition.of("harvest.gather.count_margin", "0.1",
                     "Share by which a listing may exceed the record count the remote declared (at least 100 records)"
-                            + " before the gather stops with a gather error (per source: gather_count_margin)"));
+                            + " before the gather stops with a gather error (per source: gather_count_margin)"),
+            // The outbound HTTP policy (dev.harvest.api.http.OutboundPolicy), read by every harvester and catalog.
+            SettingDefinition.of(dev.harvest.api.http.OutboundPolicy.ALLOW_PRIVATE_ADDRESSES, "false",
+                    "Let harvesters and catalogs reach loopback, private, link-local and other non-public addresses"
+                            + " (tests, demos, trusted networks)"),
+            SettingDefinition.of(dev.harvest.api.http.OutboundPolicy.ALLOWED_HOSTS, "",
+                    "Comma-separated host names, IP addresses and CIDR ranges that may be reached although not"
+                            + " public"),
+            SettingDefinition.of(dev.harvest.api.http.OutboundPolicy.CROSS_ORIGIN_REDIRECTS, "false",
+                    "Follow redirects to another scheme, host or port (their addresses are still checked)"),
+            SettingDefinition.of("harvest.plugins.dir", null,
+                    "Folder of plugin jars when --plugins is not given (relative to the configuration file; default:"
+                            + " plugins/ beside harvester.jar)"));
 
     private EngineSettings() {}
 }

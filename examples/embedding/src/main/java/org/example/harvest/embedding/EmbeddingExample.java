@@ -57,9 +57,25 @@ public final class EmbeddingExample {
      * @return the job's report
      */
     public static JobReport run(String ckanUrl, Path dataDir, InMemoryCatalog catalog, PrintStream out) {
-        // The embedded configuration (H2 in dataDir, in-process queue), with the application's catalog instead of
-        // the embedded one. build() creates or upgrades the engine's tables and discovers the harvesters.
-        try (Harvest harvest = Harvest.builder(HarvestConfig.embedded(dataDir)).catalog(catalog).build()) {
+        // The embedded configuration: H2 in dataDir, in-process queue.
+        return run(ckanUrl, HarvestConfig.embedded(dataDir), catalog, out);
+    }
+
+    /**
+     * Harvests a remote CKAN once with a configuration of the application's, e.g. one that sets
+     * {@code harvest.http.allow_private_addresses = true} to harvest a CKAN on the application's own network, which
+     * the outbound HTTP policy refuses by default.
+     *
+     * @param ckanUrl the remote CKAN's site URL
+     * @param config the engine's configuration
+     * @param catalog where the datasets go
+     * @param out where the summary is printed
+     * @return the job's report
+     */
+    public static JobReport run(String ckanUrl, HarvestConfig config, InMemoryCatalog catalog, PrintStream out) {
+        // The application's catalog instead of the embedded one. build() creates or upgrades the engine's tables and
+        // discovers the harvesters.
+        try (Harvest harvest = Harvest.builder(config).catalog(catalog).build()) {
             out.println("Harvesters found: " + harvest.harvesters().names());
 
             // A source is a remote catalog plus the name of the harvester that reads it. A data directory that is

@@ -1,0 +1,61 @@
+package dev.harvest.web;
+
+import dev.harvest.core.Harvest;
+import dev.harvest.core.action.HarvestActions;
+import dev.harvest.core.auth.UserStore;
+import io.javalin.Javalin;
+
+/**
+ * The HTTP server of {@code harvester serve}: the CKAN action API at {@code /api/3/action/{name}} and
+ * {@code /api/action/{name}}, with security headers on every response. Javalin on Jetty 12.
+ *
+ * <pre>{@code
+ * try (HarvestWebServer server = HarvestWebServer.start(harvest, users, "127.0.0.1", 5000)) { ... }
+ * }</pre>
+ */
+public final class HarvestWebServer implements AutoCloseable {
+
+    /** The Content-Security-Policy of every response: nothing from elsewhere, no inline script, no framing. */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; img-src 'self';"
+            + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    private final Javalin app;
+
+    private HarvestWebServer(Javalin app) {
+        this.app = app;
+    }
+
+    /**
+     * Starts the server.
+     *
+     * @param harvest the engine
+     * @param users the users and their tokens
+     * @param host the address to listen on ({@code 127.0.0.1} by default in {@code serve})
+     * @param port the port; 0 for any free one
+     * @return the running server
+     */
+    public static HarvestWebServer start(Harvest harvest, UserStore users, String host, int port) {
+        ActionApi api = new ActionApi(new HarvestActions(harvest, users), new TokenAuthentication(users));
+        Javalin app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = 10_000_000L;
+            config.routes.before(SecurityHeaders::apply);
+            for (String prefix : new String[] {"/api/3/action/", "/api/action/"}) {
+                config.routes.get(prefix + "{name}", api::handle);
+                config.routes.post(prefix + "{name}", api::handle);
+            }
+        });
+        app.start(host, port);
+        return new HarvestWebServer(app);
+    }
+
+    /** @return the port the server listens on */
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -37,15 +37,19 @@ public final class SecretMasking {
 
     /**
      * @param config a configuration, usually a JSON object
-     * @return it with every credential's value replaced by {@value #MASK}; a configuration that is not JSON is
-     *     masked whole when it is not blank, since nothing tells which part of it is secret
+     * @return it with every credential's value replaced by {@value #MASK} (unchanged when it has none); a
+     *     configuration that is not JSON is masked whole when it is not blank, since nothing tells which part of it
+     *     is secret
      */
     public static String maskConfig(String config) {
         if (config == null || config.isBlank()) {
             return config == null ? "" : config;
         }
         try {
-            return JSON.writeValueAsString(mask(JSON.readTree(config)));
+            JsonNode parsed = JSON.readTree(config);
+            JsonNode masked = mask(parsed);
+            // nothing secret: the config as its author wrote it
+            return masked.equals(parsed) ? config : JSON.writeValueAsString(masked);
         } catch (Exception e) {
             return MASK;
         }

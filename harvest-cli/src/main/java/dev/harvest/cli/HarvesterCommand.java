@@ -44,6 +44,9 @@ import picocli.CommandLine.ScopeType;
             OperatorCommands.Reindex.class,
             Commands.HarvestersInfo.class,
             Commands.ConfigCommand.class,
+            WebCommands.Serve.class,
+            WebCommands.UserCommand.class,
+            WebCommands.TokenCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class HarvesterCommand implements Runnable {

@@ -64,7 +64,9 @@ public final class EngineSettings {
             SettingDefinition.of("harvest.progress.interval_seconds", "5",
                     "Seconds between the progress lines of run_test and import when the output is not a terminal"),
             SettingDefinition.of("harvest.stall_warning_minutes", "10",
-                    "Minutes without progress after which jobs and report say why a New or Running job is stalled"));
+                    "Minutes without progress after which jobs and report say why a New or Running job is stalled"),
+            SettingDefinition.of("harvest.serve.run_interval_seconds", "60",
+                    "Seconds between two runs of 'run' (start, schedule, finish jobs) inside harvester serve"));
 
     private EngineSettings() {}
 }

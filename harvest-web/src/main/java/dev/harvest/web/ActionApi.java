@@ -91,10 +91,13 @@ final class ActionApi {
 
     private static Map<String, Object> postParams(Context ctx) {
         String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(java.util.Locale.ROOT);
-        if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
+        String body = ctx.body();
+        boolean json = body != null && body.strip().startsWith("{");
+        // curl -d '{...}' sends JSON as a form; CKAN reads such a body as JSON too
+        if (type.startsWith("multipart/form-data")
+                || type.startsWith("application/x-www-form-urlencoded") && !json) {
             return flatten(ctx.formParamMap());
         }
-        String body = ctx.body();
         if (body == null || body.isBlank()) {
             return queryParams(ctx);
         }

@@ -300,6 +300,15 @@ class ActionApiTest {
     }
 
     @Test
+    void aJsonBodySentAsAFormAsCurlDashDDoesIsReadAsJson() throws Exception {
+        Reply reply = site.postRaw("harvest_job_create", "{\"source_id\": \"src-a\", \"run\": false}",
+                "application/x-www-form-urlencoded", site.tokens.get("editor-a"));
+
+        assertEquals(200, reply.status(), reply.body().toString());
+        assertEquals("New", reply.result().get("status").asText());
+    }
+
+    @Test
     void aTokenThatMatchesNoUserIsRefusedAndARevokedOneStopsWorking() throws Exception {
         Reply wrong = site.get("harvest_log_list", Map.of(), "hvt_not-a-token");
         assertEquals(403, wrong.status());

@@ -20,14 +20,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The action API's envelopes, result shapes and parameters, through real HTTP. */
+/** The action API's envelopes, result shapes and parameters, through real HTTP, on H2 (and PostgreSQL, below). */
 class ActionApiTest {
 
     private WebTestSite site;
 
+    /** @return the database the site runs on */
+    TestDatabases.Kind kind() {
+        return TestDatabases.Kind.H2;
+    }
+
     @BeforeEach
     void start() throws Exception {
-        site = new WebTestSite(TestDatabases.Kind.H2, Map.of());
+        site = new WebTestSite(kind(), Map.of());
     }
 
     @AfterEach

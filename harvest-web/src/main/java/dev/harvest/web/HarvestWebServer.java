@@ -3,11 +3,13 @@ package dev.harvest.web;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.action.HarvestActions;
 import dev.harvest.core.auth.UserStore;
+import dev.harvest.web.ui.HarvestPages;
 import io.javalin.Javalin;
 
 /**
  * The HTTP server of {@code harvester serve}: the CKAN action API at {@code /api/3/action/{name}} and
- * {@code /api/action/{name}}, with security headers on every response. Javalin on Jetty 12.
+ * {@code /api/action/{name}}, the web pages at {@code /harvest}, with security headers on every response. Javalin
+ * on Jetty 12.
  *
  * <pre>{@code
  * try (HarvestWebServer server = HarvestWebServer.start(harvest, users, "127.0.0.1", 5000)) { ... }
@@ -35,7 +37,9 @@ public final class HarvestWebServer implements AutoCloseable {
      * @return the running server
      */
     public static HarvestWebServer start(Harvest harvest, UserStore users, String host, int port) {
-        ActionApi api = new ActionApi(new HarvestActions(harvest, users), new TokenAuthentication(users));
+        HarvestActions actions = new HarvestActions(harvest, users);
+        ActionApi api = new ActionApi(actions, new TokenAuthentication(users));
+        HarvestPages pages = new HarvestPages(harvest, actions, users, java.time.Clock.systemUTC());
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = 10_000_000L;
@@ -44,6 +48,7 @@ public final class HarvestWebServer implements AutoCloseable {
                 config.routes.get(prefix + "{name}", api::handle);
                 config.routes.post(prefix + "{name}", api::handle);
             }
+            pages.register(config);
         });
         app.start(host, port);
         return new HarvestWebServer(app);

@@ -8,8 +8,8 @@ import io.javalin.Javalin;
 
 /**
  * The HTTP server of {@code harvester serve}: the CKAN action API at {@code /api/3/action/{name}} and
- * {@code /api/action/{name}}, the web pages at {@code /harvest}, with security headers on every response. Javalin
- * on Jetty 12.
+ * {@code /api/action/{name}}, the web pages at {@code /harvest}, {@code /metrics} (Prometheus) and {@code /health},
+ * with security headers on every response. Javalin on Jetty 12.
  *
  * <pre>{@code
  * try (HarvestWebServer server = HarvestWebServer.start(harvest, users, "127.0.0.1", 5000)) { ... }
@@ -21,10 +21,14 @@ public final class HarvestWebServer implements AutoCloseable {
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; img-src 'self';"
             + " form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-    private final Javalin app;
+    private static final String STARTED = "harvest.started";
 
-    private HarvestWebServer(Javalin app) {
+    private final Javalin app;
+    private final Health health;
+
+    private HarvestWebServer(Javalin app, Health health) {
         this.app = app;
+        this.health = health;
     }
 
     /**
@@ -40,10 +44,23 @@ public final class HarvestWebServer implements AutoCloseable {
         HarvestActions actions = new HarvestActions(harvest, users);
         ActionApi api = new ActionApi(actions, new TokenAuthentication(users));
         HarvestPages pages = new HarvestPages(harvest, actions, users, java.time.Clock.systemUTC());
+        HarvestMetrics metrics = new HarvestMetrics(harvest);
+        Health health = new Health(harvest);
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.http.maxRequestSize = 10_000_000L;
-            config.routes.before(SecurityHeaders::apply);
+            config.routes.before(ctx -> {
+                ctx.attribute(STARTED, System.nanoTime());
+                SecurityHeaders.apply(ctx);
+            });
+            config.routes.after(ctx -> {
+                Long started = ctx.attribute(STARTED);
+                if (started != null) {
+                    metrics.timeRequest(ctx, started);
+                }
+            });
+            config.routes.get("/metrics", metrics::scrape);
+            config.routes.get("/health", health::handle);
             for (String prefix : new String[] {"/api/3/action/", "/api/action/"}) {
                 config.routes.get(prefix + "{name}", api::handle);
                 config.routes.post(prefix + "{name}", api::handle);
@@ -51,7 +68,7 @@ public final class HarvestWebServer implements AutoCloseable {
             pages.register(config);
         });
         app.start(host, port);
-        return new HarvestWebServer(app);
+        return new HarvestWebServer(app, health);
     }
 
     /** @return the port the server listens on */
@@ -62,5 +79,6 @@ public final class HarvestWebServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        health.close();
     }
 }

@@ -50,10 +50,18 @@ final class WebTestSite implements AutoCloseable {
     private final HttpClient client = HttpClient.newHttpClient();
 
     WebTestSite(TestDatabases.Kind kind, Map<String, String> settings) throws Exception {
+        this(kind, settings, false);
+    }
+
+    /**
+     * @param discover whether to load the harvesters on the class path too (the CKAN harvester), besides the
+     *     scripted one
+     */
+    WebTestSite(TestDatabases.Kind kind, Map<String, String> settings, boolean discover) throws Exception {
         Map<String, String> values = new LinkedHashMap<>(Map.of("harvest.db.pool_size", "3"));
         values.putAll(settings);
         harvest = Harvest.builder(TestDatabases.config(kind, values))
-                .discoverHarvesters(false)
+                .discoverHarvesters(discover)
                 .harvester(new ScriptedHarvester())
                 .queue(new InMemoryHarvestQueue("web-test"))
                 .build();

@@ -102,7 +102,14 @@ final class WebCommands {
         }
 
         private Integer serve(Harvest harvest, UserStore users, HarvestConfig config) throws InterruptedException {
-            long interval = Long.parseLong(harvest.settings().get("harvest.serve.run_interval_seconds", "60"));
+            String intervalText = harvest.settings().get("harvest.serve.run_interval_seconds", "60").strip();
+            long interval;
+            try {
+                interval = Long.parseLong(intervalText);
+            } catch (NumberFormatException e) {
+                throw new HarvestException("harvest.serve.run_interval_seconds must be a number of seconds, not '"
+                        + intervalText + "'");
+            }
             if (interval < 1) {
                 throw new HarvestException("harvest.serve.run_interval_seconds must be 1 or more, not " + interval);
             }

@@ -118,6 +118,19 @@ class ServeCommandTest {
     }
 
     @Test
+    void aRunIntervalThatIsNotANumberStopsServeWithOneLineNamingTheKey() throws Exception {
+        config = dir.resolve("bad-interval.ini");
+        Files.writeString(config, "harvest.db.url = jdbc:h2:mem:serve-" + java.util.UUID.randomUUID()
+                + "\nckan.harvest.mq.type = memory\nharvest.serve.run_interval_seconds = soon\n");
+
+        Result result = harvester("serve", "--port", "0");
+
+        assertEquals(1, result.code(), result.out() + result.err());
+        assertEquals("Error: harvest.serve.run_interval_seconds must be a number of seconds, not 'soon'",
+                result.err().strip().lines().reduce((first, second) -> second).orElse(""));
+    }
+
+    @Test
     void serveHarvestsAJobCreatedThroughTheApiAnswersCurlAndACkanClientAndStopsOnSigterm() throws Exception {
         site();
         ok(harvester("user", "add", "root", "--sysadmin", "--email", "root@example.org"));

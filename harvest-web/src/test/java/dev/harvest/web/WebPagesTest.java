@@ -99,6 +99,11 @@ class WebPagesTest {
                 || response.headers().firstValue("Content-Security-Policy").orElse("").contains("default-src 'none'"));
         assertTrue(get("/harvest?type=other").body().contains("No harvest sources found."));
         assertTrue(get("/harvest?q=a.example").body().contains("Source A"));
+        String page = get("/harvest/src-a").body();
+        assertTrue(page.contains("Source A"), page);
+        assertFalse(page.contains("s3cret"), "secrets in the config are masked for anonymous visitors");
+        logIn("admin-a");
+        assertTrue(get("/harvest/src-a").body().contains("s3cret"), "an admin of the organization sees them");
     }
 
     @Test

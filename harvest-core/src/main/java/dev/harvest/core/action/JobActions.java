@@ -113,8 +113,28 @@ final class JobActions {
             List<Map<String, Object>> errors = (List<Map<String, Object>>) object.get("errors");
             errors.add(item);
         });
+        addOriginalUrls(job, objectErrors);
         report.put("object_errors", objectErrors);
         return report;
+    }
+
+    /** Spec §5.2: {@code original_url} of each object, where the source's harvester knows the remote document. */
+    private void addOriginalUrls(HarvestJob job, Map<String, Map<String, Object>> objectErrors) {
+        Optional<HarvestSource> source = support.harvest.queries().findSource(job.sourceId());
+        Optional<dev.harvest.api.Harvester> harvester = source.flatMap(s -> support.harvest.harvesters().find(s.type()));
+        if (harvester.isEmpty()) {
+            return;
+        }
+        objectErrors.forEach((objectId, object) -> {
+            try {
+                harvester.get().originalUrl(source.get(), dev.harvest.api.HarvestObject.builder().id(objectId)
+                                .guid((String) object.get("guid")).jobId(job.id()).sourceId(job.sourceId()).build())
+                        .filter(url -> url.startsWith("http://") || url.startsWith("https://"))
+                        .ifPresent(url -> object.put("original_url", url));
+            } catch (RuntimeException e) {
+                // a harvester that cannot say leaves the link out; the report still shows the errors
+            }
+        });
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.harvest.core.SourceForm;
 import dev.harvest.core.SourceUpdate;
 import dev.harvest.core.auth.Actor;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,7 +71,7 @@ final class SourceActions {
         boolean onlyToRun = params.bool("only_to_run", false);
         boolean lastJobStatus = params.bool("return_last_job_status", false);
         int limit = Integer.parseInt(support.harvest.settings().get("ckan.harvest.harvest_source_limit", "100"));
-        LocalDateTime now = LocalDateTime.ofInstant(java.time.Instant.now(), ZoneOffset.UTC);
+        LocalDateTime now = support.harvest.queries().now();
         List<ActionStore.SourceRow> rows = support.store.listSources(organizationId, onlyActive, limit).stream()
                 .filter(row -> row.active() || actor.canEdit(row.ownerOrg()))
                 .filter(row -> !onlyToRun || !"MANUAL".equals(row.frequency())

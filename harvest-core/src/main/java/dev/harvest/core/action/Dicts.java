@@ -10,7 +10,6 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,9 +97,7 @@ final class Dicts {
         try {
             JsonNode node = JSON.readTree(shownConfig);
             if (node != null && node.isObject()) {
-                Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-                while (fields.hasNext()) {
-                    Map.Entry<String, JsonNode> field = fields.next();
+                for (Map.Entry<String, JsonNode> field : node.properties()) {
                     dict.putIfAbsent(field.getKey(), JSON.convertValue(field.getValue(), Object.class));
                 }
             }

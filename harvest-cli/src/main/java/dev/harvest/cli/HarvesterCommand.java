@@ -45,6 +45,9 @@ import picocli.CommandLine.ScopeType;
             Commands.HarvestersInfo.class,
             Commands.ConfigCommand.class,
             MigrateCommand.class,
+            WebCommands.Serve.class,
+            WebCommands.UserCommand.class,
+            WebCommands.TokenCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class HarvesterCommand implements Runnable {

@@ -87,7 +87,9 @@ public final class EngineSettings {
                     "Follow redirects to another scheme, host or port (their addresses are still checked)"),
             SettingDefinition.of("harvest.plugins.dir", null,
                     "Folder of plugin jars when --plugins is not given (relative to the configuration file; default:"
-                            + " plugins/ beside harvester.jar)"));
+                            + " plugins/ beside harvester.jar)"),
+            SettingDefinition.of("harvest.serve.run_interval_seconds", "60",
+                    "Seconds between two runs of 'run' (start, schedule, finish jobs) inside harvester serve"));
 
     private EngineSettings() {}
 }

@@ -69,7 +69,7 @@ final class MigrateCommand implements Callable<Integer> {
         }
         HarvestConfig config = Commands.HarvestCommand.config(parent.config)
                 .withDatabaseUse(HarvestConfig.DatabaseUse.oneShot(spec.name()))
-                .validated(Harvest.declaredSettings(Commands.HarvestCommand.pluginClassLoader(parent.pluginsDir)));
+                .validated(Harvest.declaredSettings(PluginFolder.classLoader(parent, spec.commandLine().getErr())));
         if (from.equals(config.jdbcUrl())) {
             throw new HarvestException("--from is the harvest database itself (" + masked(from) + "): give the CKAN"
                     + " site's database, and point harvest.db.url at a new one");

@@ -84,7 +84,7 @@ final class WebCommands {
             config = config.withDatabaseUse(databaseUse(config));
             UserRecipients recipients = new UserRecipients();
             // not try-with-resources: on SIGTERM the shutdown hook closes the engine once everything has stopped
-            Harvest harvest = Harvest.builder(config).classLoader(pluginClassLoader(root().pluginsDir))
+            Harvest harvest = Harvest.builder(config).classLoader(PluginFolder.classLoader(root(), err()))
                     .notificationRecipients(recipients).build();
             try {
                 UserStore users = users(harvest);

@@ -36,8 +36,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Mixin
     Commands.HelpOption helpOption;
 
-    @Option(names = "--from", required = true, paramLabel = "JDBC-URL",
-            description = "The CKAN database, e.g. jdbc:postgresql://localhost/ckan_default")
+    @Option(names = "--from", paramLabel = "JDBC-URL",
+            description = "The CKAN database, e.g. jdbc:postgresql://localhost/ckan_default (default: the"
+                    + " configuration's sqlalchemy.url, when harvest.db.url names harvest's own database)")
     String from;
 
     @Option(names = "--user", paramLabel = "USER", description = "The CKAN database's user (else from the URL)")
@@ -70,6 +71,18 @@ final class MigrateCommand implements Callable<Integer> {
         HarvestConfig config = Commands.HarvestCommand.config(parent.config)
                 .withDatabaseUse(HarvestConfig.DatabaseUse.oneShot(spec.name()))
                 .validated(Harvest.declaredSettings(PluginFolder.classLoader(parent, spec.commandLine().getErr())));
+        String user = this.user;
+        String from = this.from;
+        if (from == null) {
+            HarvestConfig.JdbcTarget ckan = config.ckanDatabase().orElseThrow(() -> new HarvestException("--from is"
+                    + " missing: give the CKAN database's JDBC URL, or use a configuration whose sqlalchemy.url is"
+                    + " CKAN's database and harvest.db.url harvest's own"));
+            from = ckan.url();
+            if (user == null) {
+                user = ckan.user().isEmpty() ? null : ckan.user();
+                password = password == null ? ckan.password() : password;
+            }
+        }
         if (from.equals(config.jdbcUrl())) {
             throw new HarvestException("--from is the harvest database itself (" + masked(from) + "): give the CKAN"
                     + " site's database, and point harvest.db.url at a new one");

@@ -131,4 +131,28 @@ class MigrateCommandTest {
         assertTrue(result.err().startsWith("Error: --password-env: the environment variable HARVEST_TEST_UNSET_"),
                 result.err());
     }
+
+    @Test
+    void withACkanIniTheCkanDatabaseDefaultsToItsSqlalchemyUrl() throws IOException {
+        Path ini = dir.resolve("production.ini");
+        Files.writeString(ini, "[app:main]\nuse = egg:ckan\nsqlalchemy.url = postgresql://"
+                + ExternalServices.postgresUser() + "@" + ExternalServices.postgresHost() + ":"
+                + ExternalServices.postgresPort() + "/" + ckan.jdbcUrl().replaceFirst("^.*/", "")
+                + "\nharvest.db.url = jdbc:h2:mem:ini-" + UUID.randomUUID() + "\nckan.harvest.mq.type = memory\n");
+
+        Result result = harvester(ini, "migrate-from-ckan");
+
+        assertOk(result);
+        assertTrue(result.out().startsWith("Copying from the CKAN database " + ckan.jdbcUrl() + " into"), result.out());
+        assertTrue(result.out().contains("harvest_source:       3 in CKAN, 3 copied"), result.out());
+    }
+
+    @Test
+    void withoutFromOrACkanDatabaseInTheConfigurationTheCommandSaysWhatIsMissing() {
+        Result result = harvester(config, "migrate-from-ckan");
+
+        assertEquals(1, result.code());
+        assertTrue(result.err().startsWith("Error: --from is missing: give the CKAN database's JDBC URL"),
+                result.err());
+    }
 }

@@ -475,7 +475,28 @@ public final class HarvestConfig implements Settings {
         return out.toString();
     }
 
-    record JdbcTarget(String url, String user, String password) {}
+    /**
+     * A database's JDBC URL and credentials.
+     *
+     * @param url the JDBC URL
+     * @param user the user, or empty
+     * @param password the password, or empty
+     */
+    public record JdbcTarget(String url, String user, String password) {}
+
+    /**
+     * The CKAN site's own database, when this configuration names it apart from harvest's: a CKAN {@code .ini} (or
+     * properties file) with both {@code sqlalchemy.url} (CKAN's) and {@code harvest.db.url} (harvest's). It is where
+     * {@code harvester migrate-from-ckan} copies from when {@code --from} is not given.
+     *
+     * @return the CKAN database, or empty when {@code sqlalchemy.url} is not set or is harvest's own database
+     */
+    public Optional<JdbcTarget> ckanDatabase() {
+        if (!isSet("sqlalchemy.url") || !isSet("harvest.db.url")) {
+            return Optional.empty();
+        }
+        return Optional.of(jdbcFromSqlAlchemy(values.get("sqlalchemy.url")));
+    }
 
     /** Turns CKAN's {@code postgresql://user:pass@host:port/db} into a JDBC URL and credentials. */
     static JdbcTarget jdbcFromSqlAlchemy(String sqlAlchemyUrl) {

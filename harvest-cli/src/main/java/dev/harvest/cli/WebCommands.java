@@ -136,8 +136,9 @@ final class WebCommands {
                 }
             }, 0, interval, TimeUnit.SECONDS);
             HarvestWebServer server = HarvestWebServer.start(harvest, users, host, port);
-            out().println("Serving the harvest action API on http://" + host + ":" + server.port()
-                    + "/api/3/action/ (run every " + interval + " s" + (gather != null ? ", gather and fetch in this"
+            String base = "http://" + host + ":" + server.port();
+            out().println("Serving the harvest action API on " + base + "/api/3/action/ and the web pages on " + base
+                    + "/harvest (run every " + interval + " s" + (gather != null ? ", gather and fetch in this"
                     + " process" : "") + ")");
             out().flush();
             CountDownLatch stopped = new CountDownLatch(1);

@@ -84,7 +84,13 @@ final class Commands {
             ClassLoader classLoader = PluginFolder.classLoader(root(), err());
             HarvestConfig config = config(root().config);
             config = config.withDatabaseUse(databaseUse(config));
-            return Harvest.builder(config).classLoader(classLoader).build();
+            // job mails go to the users of serve too (sysadmins, the source organization's admins), whichever
+            // process finishes the job: run, a consumer or serve
+            dev.harvest.core.auth.UserRecipients recipients = new dev.harvest.core.auth.UserRecipients();
+            Harvest harvest = Harvest.builder(config).classLoader(classLoader).notificationRecipients(recipients)
+                    .build();
+            recipients.attach(WebCommands.users(harvest));
+            return harvest;
         }
 
         /** @return the command's name, as its database connections and progress lines show it */

@@ -210,7 +210,11 @@ final class SourceValidator {
     private String checkConfig(Harvester harvester, String config, Map<String, List<String>> errors) {
         try {
             String validated = harvester.validateConfig(config, context);
-            return validated == null ? "" : validated;
+            validated = validated == null ? "" : validated;
+            for (String problem : EngineSourceConfig.problems(validated)) {
+                add(errors, "config", "Error parsing the configuration options: " + problem);
+            }
+            return validated;
         } catch (ConfigValidationException e) {
             add(errors, "config", "Error parsing the configuration options: " + e.getMessage());
         } catch (RuntimeException e) {

@@ -184,4 +184,21 @@ class GatherBoundsTest {
         assertEquals(30, report.stats().count("added"));
         assertEquals(5, report.stats().count("deleted"), "a complete listing still infers deletions");
     }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aSourceWhoseBoundsAreNotUsableNumbersIsRefusedWhenSavedNamingEachKey(Kind kind) {
+        open(kind, Map.of());
+        HarvestException refused = org.junit.jupiter.api.Assertions.assertThrows(HarvestException.class,
+                () -> source("{\"mode\": \"finite\", \"gather_max_objects\": \"lots\","
+                        + " \"gather_max_seconds\": 0, \"gather_count_margin\": -1, \"force_deletions\": \"yes\"}"));
+        List<String> messages = refused.fieldErrors().get("config");
+        assertEquals(4, messages.size(), () -> "config errors: " + messages);
+        assertTrue(messages.contains("Error parsing the configuration options: gather_max_objects must be a whole"
+                + " number above 0, not \"lots\""), messages::toString);
+        assertTrue(messages.stream().anyMatch(m -> m.contains("gather_max_seconds must be a whole number above 0")));
+        assertTrue(messages.stream().anyMatch(m -> m.contains("gather_count_margin must be a number from 0 up")));
+        assertTrue(messages.stream().anyMatch(m -> m.contains("force_deletions must be true or false")));
+        assertEquals(0, harvest.sources(true).size());
+    }
 }

@@ -27,8 +27,9 @@ import java.util.Set;
  *       long a read may wait for more bytes (default {@value #DEFAULT_TIMEOUT_SECONDS}).
  * </ul>
  *
- * <p>The engine's own per-source keys are accepted and type-checked but not used here: {@code force_deletions}
- * (boolean) and {@code deletion_guard_max_share} (a number from 0 to 1), which tune its deletion guard.
+ * <p>The engine's own per-source keys ({@link dev.harvest.api.EngineSourceKeys}) are accepted but not used here;
+ * the engine checks their types when a source is saved. {@code force_deletions} (boolean) and
+ * {@code deletion_guard_max_share} (a number from 0 to 1), which tune its deletion guard, are checked here too.
  *
  * @param filters the required values by field, in order; never {@code null}
  * @param defaults the default fields; never {@code null}
@@ -40,7 +41,8 @@ public record DataJsonConfig(Map<String, JsonNode> filters, ObjectNode defaults,
     public static final int DEFAULT_TIMEOUT_SECONDS = 60;
 
     private static final Set<String> KNOWN_KEYS =
-            Set.of("filters", "defaults", "timeout_seconds", "force_deletions", "deletion_guard_max_share");
+            Set.of("filters", "defaults", "timeout_seconds", "force_deletions", "deletion_guard_max_share",
+                    "allow_takeover", "gather_max_objects", "gather_max_seconds", "gather_count_margin");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public DataJsonConfig {
@@ -87,7 +89,8 @@ public record DataJsonConfig(Map<String, JsonNode> filters, ObjectNode defaults,
         if (!unknown.isEmpty()) {
             throw new ConfigValidationException("Unknown configuration option" + (unknown.size() > 1 ? "s " : " ")
                     + String.join(", ", unknown) + "; the datajson harvester knows defaults, filters, timeout_seconds,"
-                    + " force_deletions and deletion_guard_max_share");
+                    + " and the engine's force_deletions, deletion_guard_max_share, allow_takeover, gather_max_objects,"
+                    + " gather_max_seconds and gather_count_margin");
         }
         checkEngineKeys(root);
         return new DataJsonConfig(

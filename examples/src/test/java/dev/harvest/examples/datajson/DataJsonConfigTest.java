@@ -71,7 +71,8 @@ class DataJsonConfigTest {
     void unknownKeysAreRejectedByName() {
         String message = rejectionOf("{\"filter\": {}, \"timeout\": 3, \"timeout_seconds\": 3}");
         assertEquals("Unknown configuration options filter, timeout; the datajson harvester knows defaults, filters,"
-                + " timeout_seconds, force_deletions and deletion_guard_max_share", message);
+                + " timeout_seconds and the engine's force_deletions, deletion_guard_max_share, allow_takeover,"
+                + " gather_max_objects, gather_max_seconds and gather_count_margin", message);
     }
 
     @Test

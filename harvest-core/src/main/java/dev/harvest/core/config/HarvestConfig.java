@@ -519,7 +519,7 @@ public final class HarvestConfig implements Settings {
             return new JdbcTarget(url, user, password);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("sqlalchemy.url: expected postgresql://user:password@host[:port]/database, not '"
-                    + sqlAlchemyUrl.replaceAll(":[^:@/]*@", ":***@") + "'");
+                    + sqlAlchemyUrl.replaceFirst("//.*@", "//***@") + "'"); // the whole user info: a password may hold ':' or '/'
         }
     }
 }

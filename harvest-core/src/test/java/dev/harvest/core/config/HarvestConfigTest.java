@@ -67,6 +67,14 @@ class HarvestConfigTest {
     }
 
     @Test
+    void aMalformedSqlalchemyUrlIsQuotedWithoutItsUserInfoWhateverThePasswordHolds() {
+        ConfigException e = assertThrows(ConfigException.class, () -> checked(Map.of(
+                "sqlalchemy.url", "mysql://ckan:s3cr/et:x@db.example.org/ckan")));
+        assertTrue(e.getMessage().contains("not 'mysql://***@db.example.org/ckan'"), e.getMessage());
+        assertTrue(!e.getMessage().contains("s3cr") && !e.getMessage().contains("et:x"), e.getMessage());
+    }
+
+    @Test
     void badValuesAreRejectedNamingKeyAndValue() {
         ConfigException e = assertThrows(ConfigException.class, () -> checked(Map.of(
                 "ckan.harvest.timeout", "soon",

@@ -49,7 +49,11 @@ public final class OaiPmhHarvester implements Harvester {
             "from", new String[] {"\"\\d{4}-\\d\\d-\\d\\d(T\\d\\d:\\d\\d:\\d\\dZ)?\"", "a UTC datestamp string"},
             "metadataPrefix", new String[] {"\"oai_dc\"", "\"oai_dc\", the only format this harvester maps"},
             EngineSourceKeys.FORCE_DELETIONS, new String[] {"true|false", "true or false"},
-            EngineSourceKeys.DELETION_GUARD_MAX_SHARE, new String[] {"0(\\.\\d+)?|1(\\.0+)?", "a number from 0 to 1"});
+            EngineSourceKeys.DELETION_GUARD_MAX_SHARE, new String[] {"0(\\.\\d+)?|1(\\.0+)?", "a number from 0 to 1"},
+            EngineSourceKeys.ALLOW_TAKEOVER, new String[] {"true|false", "true or false"},
+            EngineSourceKeys.GATHER_MAX_OBJECTS, new String[] {"[1-9]\\d*", "a whole number above 0"},
+            EngineSourceKeys.GATHER_MAX_SECONDS, new String[] {"[1-9]\\d*", "a whole number above 0"},
+            EngineSourceKeys.GATHER_COUNT_MARGIN, new String[] {"\\d+(\\.\\d+)?", "a number from 0 up"});
 
     @Override public HarvesterInfo info() {
         return new HarvesterInfo("oai_pmh", "OAI-PMH", "An OAI-PMH 2.0 repository's Dublin Core records; its base URL");

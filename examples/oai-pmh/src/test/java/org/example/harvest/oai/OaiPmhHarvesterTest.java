@@ -226,7 +226,7 @@ class OaiPmhHarvesterTest extends HarvesterContract {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "{\"set\": \"maps\", \"until\": \"2024-01-01\"} | Unknown configuration option until; the oai_pmh harvester"
-                + " knows deletion_guard_max_share, force_deletions, from, metadataPrefix, set",
+                + " knows allow_takeover, deletion_guard_max_share, force_deletions, from, gather_count_margin, gather_max_objects, gather_max_seconds, metadataPrefix, set",
         "{\"set\": \"maps\" | Malformed JSON: {\"set\": \"maps\"",
         "[\"set\"] | Malformed JSON: [\"set\"]",
         "{\"from\": \"last week\"} | from must be a UTC datestamp string, not \"last week\"",

@@ -1,30 +1,35 @@
 package dev.harvest.ckan;
 
+import static dev.harvest.ckan.GeneratedInputs.anyChar;
+import static dev.harvest.ckan.GeneratedInputs.ints;
+import static dev.harvest.ckan.GeneratedInputs.of;
+import static dev.harvest.ckan.GeneratedInputs.oneOf;
+import static dev.harvest.ckan.GeneratedInputs.strings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.harvest.ckan.GeneratedInputs.Gen;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Property tests of how CKAN responses are read (issue 13's fuzz suite): whatever a remote sends, reading it ends,
  * quickly, in a result or in one {@link CkanRemoteException} whose message is one bounded line that never quotes the
  * body (only a CKAN error envelope's own {@code error} is shown); and one bad value errors one record, not its page.
- * The numbers of tries are recorded in docs/reliability.md.
+ * Each case is one seed ({@link GeneratedInputs}); the numbers of tries are recorded in docs/reliability.md.
  */
+@ExtendWith(GeneratedInputs.SeedInFailures.class)
 class CkanResponseFuzzTest {
 
     private static final String URL = "http://remote.example/api/3/action/package_search?rows=1000&start=0";
@@ -38,47 +43,47 @@ class CkanResponseFuzzTest {
             + "{\"id\": \"b\", \"name\": \"b\", \"resources\": [{\"url\": \"http://x\"}], \"tags\": [{\"name\": \"t\"}]},"
             + "{\"id\": \"c\", \"name\": \"c\", \"metadata_modified\": \"2024-01-01T00:00:00\"}]}}";
 
-    @Provide
-    Arbitrary<String> mutatedPages() {
-        return FuzzJson.mutationsOf(VALID_PAGE);
+    static final Gen<String> MUTATED_PAGES = FuzzJson.mutationsOf(VALID_PAGE);
+
+    static final Gen<String> RANDOM_BODIES = oneOf(
+            strings(anyChar(), 200),
+            FuzzJson.value(4),
+            FuzzJson.value(3).map(v -> "{\"success\": true, \"result\": " + v + "}"),
+            FuzzJson.value(3).map(v -> "{\"success\": false, \"error\": " + v + "}"),
+            FuzzJson.value(2).map(v -> "{\"success\": " + v + ", \"result\": {\"results\": [" + v + "]}}"),
+            ints(1, 3000).map(depth -> "{\"success\": true, \"result\": " + FuzzJson.nested(depth) + "}"),
+            ints(0, VALID_PAGE.length()).map(cut -> VALID_PAGE.substring(0, cut)));
+
+    static final Gen<String> CONTENT_TYPES = of("application/json", "application/json; charset=utf-8", "text/html",
+            "text/plain", "application/xml", "", "text/html; charset=iso-8859-1", "application/json; charset=utf-16");
+
+    static LongStream mutatedPageSeeds() {
+        return GeneratedInputs.seeds("mutatedPages", 2000);
     }
 
-    @Provide
-    Arbitrary<String> randomBodies() {
-        return Arbitraries.oneOf(
-                Arbitraries.strings().all().ofMaxLength(200),
-                FuzzJson.value(4),
-                FuzzJson.value(3).map(v -> "{\"success\": true, \"result\": " + v + "}"),
-                FuzzJson.value(3).map(v -> "{\"success\": false, \"error\": " + v + "}"),
-                FuzzJson.value(2).map(v -> "{\"success\": " + v + ", \"result\": {\"results\": [" + v + "]}}"),
-                Arbitraries.integers().between(1, 3000).map(depth -> "{\"success\": true, \"result\": "
-                        + FuzzJson.nested(depth) + "}"),
-                Arbitraries.integers().between(0, VALID_PAGE.length()).map(cut -> VALID_PAGE.substring(0, cut)));
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("mutatedPageSeeds")
+    void aMutatedPageIsReadOrRefusedWithOneBoundedLine(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        readEitherWay(MUTATED_PAGES.next(random), CONTENT_TYPES.next(random), 200);
     }
 
-    @Provide
-    Arbitrary<String> contentTypes() {
-        return Arbitraries.of("application/json", "application/json; charset=utf-8", "text/html", "text/plain",
-                "application/xml", "", "text/html; charset=iso-8859-1", "application/json; charset=utf-16");
+    static LongStream randomBodySeeds() {
+        return GeneratedInputs.seeds("randomBodies", 1500);
     }
 
-    @Property(tries = 2000)
-    void aMutatedPageIsReadOrRefusedWithOneBoundedLine(@ForAll("mutatedPages") String body,
-            @ForAll("contentTypes") String contentType) {
-        readEitherWay(body, contentType, 200);
-    }
-
-    @Property(tries = 1500)
-    void anyBodyWithAnyStatusIsReadOrRefusedWithOneBoundedLine(@ForAll("randomBodies") String body,
-            @ForAll("contentTypes") String contentType, @ForAll @IntRange(min = 100, max = 599) int status) {
-        readEitherWay(body, contentType, status);
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("randomBodySeeds")
+    void anyBodyWithAnyStatusIsReadOrRefusedWithOneBoundedLine(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        readEitherWay(RANDOM_BODIES.next(random), CONTENT_TYPES.next(random), ints(100, 599).next(random));
     }
 
     /**
      * Found by the properties: Jackson's BigDecimal throws NumberFormatException for an exponent past int range, which
      * escaped the reader, and then failed a whole page for one record's number.
      */
-    @Example
+    @Test
     void aNumberBeyondTheRangeOfBigDecimalIsRefusedAsBadJsonOrFailsOnlyItsRecord() throws Exception {
         String body = "{\"success\": true, \"result\": {\"count\": 2, \"results\": [{\"id\": \"a\", \"size\":"
                 + " 0.1e9999990000}, {\"id\": \"b\", \"size\": 1.25}]}}";
@@ -140,32 +145,48 @@ class CkanResponseFuzzTest {
         }
     }
 
-    @Provide
-    Arbitrary<List<String>> pagesWithPoisonedRecords() {
-        Arbitrary<String> poison = Arbitraries.oneOf(
-                Arbitraries.of("NaN", "Infinity", "-Infinity"),
-                Arbitraries.integers().between(Json.MAX_RECORD_DEPTH, 900).map(FuzzJson::nested));
-        Arbitrary<String> record = Combinators.combine(FuzzJson.value(2, false), Arbitraries.integers().between(0, 2))
-                .as((value, where) -> switch (where) {
-                    case 0 -> "{\"title\": " + value + ", \"extras\": [{\"value\": %s}]}";
-                    case 1 -> "{\"resources\": [{\"size\": %s, \"x\": " + value + "}]}";
-                    default -> "{\"deep\": {\"er\": [%s]}, \"notes\": " + value + "}";
-                });
-        return Combinators.combine(record.list().ofMinSize(1).ofMaxSize(15), poison.list().ofMinSize(1).ofMaxSize(15),
-                Arbitraries.integers().between(0, 1 << 15)).as((templates, poisons, mask) -> {
-                    List<String> records = new ArrayList<>();
-                    for (int i = 0; i < templates.size(); i++) {
-                        boolean poisoned = (mask >> i & 1) == 1;
-                        String filler = poisoned ? poisons.get(i % poisons.size()) : "1";
-                        records.add((poisoned ? "P" : "G") + templates.get(i).replace("%s", filler));
-                    }
-                    return records;
-                });
+    /** @return records of a page, each marked P (poisoned: one bad value) or G (good) in its first character */
+    static Gen<List<String>> pagesWithPoisonedRecords() {
+        Gen<String> poison = oneOf(
+                of("NaN", "Infinity", "-Infinity"),
+                ints(Json.MAX_RECORD_DEPTH, 900).map(FuzzJson::nested));
+        Gen<String> values = FuzzJson.value(2, false);
+        Gen<Integer> places = ints(0, 2);
+        Gen<String> record = random -> {
+            String value = values.next(random);
+            return switch (places.next(random)) {
+                case 0 -> "{\"title\": " + value + ", \"extras\": [{\"value\": %s}]}";
+                case 1 -> "{\"resources\": [{\"size\": %s, \"x\": " + value + "}]}";
+                default -> "{\"deep\": {\"er\": [%s]}, \"notes\": " + value + "}";
+            };
+        };
+        Gen<List<String>> templateLists = record.list(1, 15);
+        Gen<List<String>> poisonLists = poison.list(1, 15);
+        Gen<Integer> masks = ints(0, 1 << 15);
+        return random -> {
+            List<String> templates = templateLists.next(random);
+            List<String> poisons = poisonLists.next(random);
+            int mask = masks.next(random);
+            List<String> records = new ArrayList<>();
+            for (int i = 0; i < templates.size(); i++) {
+                boolean poisoned = (mask >> i & 1) == 1;
+                String filler = poisoned ? poisons.get(i % poisons.size()) : "1";
+                records.add((poisoned ? "P" : "G") + templates.get(i).replace("%s", filler));
+            }
+            return records;
+        };
     }
 
-    @Property(tries = 500)
-    void oneBadValueErrorsItsRecordAndNoOther(@ForAll("pagesWithPoisonedRecords") List<String> records)
-            throws Exception {
+    static final Gen<List<String>> POISONED_PAGES = pagesWithPoisonedRecords();
+
+    static LongStream poisonedPageSeeds() {
+        return GeneratedInputs.seeds("pagesWithPoisonedRecords", 500);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("poisonedPageSeeds")
+    void oneBadValueErrorsItsRecordAndNoOther(long seed) throws Exception {
+        List<String> records = POISONED_PAGES.next(new SplittableRandom(seed));
         StringBuilder page = new StringBuilder("{\"success\": true, \"result\": {\"count\": " + records.size()
                 + ", \"results\": [");
         for (int i = 0; i < records.size(); i++) {

@@ -1,11 +1,19 @@
 package dev.harvest.ckan;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import static dev.harvest.ckan.GeneratedInputs.anyChar;
+import static dev.harvest.ckan.GeneratedInputs.anyFiniteDouble;
+import static dev.harvest.ckan.GeneratedInputs.anyInt;
+import static dev.harvest.ckan.GeneratedInputs.frequency;
+import static dev.harvest.ckan.GeneratedInputs.ints;
+import static dev.harvest.ckan.GeneratedInputs.of;
+import static dev.harvest.ckan.GeneratedInputs.oneOf;
+import static dev.harvest.ckan.GeneratedInputs.strings;
+import static dev.harvest.ckan.GeneratedInputs.unicodeChar;
+import static dev.harvest.ckan.GeneratedInputs.weight;
+
+import dev.harvest.ckan.GeneratedInputs.Gen;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
 
 /**
  * Generators of JSON text for the property tests: well-formed values with awkward leaves (NaN, Infinity, huge and
@@ -21,48 +29,47 @@ final class FuzzJson {
             "organization", "owner_org", "key", "value", "url", "notes");
 
     /** Text of strings: printable ASCII, Unicode, control characters and lone surrogates. */
-    static Arbitrary<String> text() {
-        return Arbitraries.oneOf(
-                Arbitraries.strings().ofMaxLength(20),
-                Arbitraries.strings().all().ofMaxLength(12),
-                Arbitraries.of("", " ", "\n", "\u0000", "\ud800", "INTERNAL-ADMIN-SECRET", "<html>", "\"", "\\"));
+    static Gen<String> text() {
+        return oneOf(
+                strings(unicodeChar(), 20),
+                strings(anyChar(), 12),
+                of("", " ", "\n", "\u0000", "\ud800", "INTERNAL-ADMIN-SECRET", "<html>", "\"", "\\"));
     }
 
-    static Arbitrary<String> leaf() {
+    static Gen<String> leaf() {
         return leaf(true);
     }
 
     /** @param nonFinite whether {@code NaN} and {@code Infinity} may come up */
-    static Arbitrary<String> leaf(boolean nonFinite) {
-        return Arbitraries.oneOf(
-                Arbitraries.of("null", "true", "false", "-0", "0.0000000000000000000001",
+    static Gen<String> leaf(boolean nonFinite) {
+        return oneOf(
+                of("null", "true", "false", "-0", "0.0000000000000000000001",
                         "123456789012345678901234567890", "1.5", "-7"),
                 // beyond a double, and beyond BigDecimal (exponents past int range): out of range, like NaN
-                nonFinite ? Arbitraries.of("NaN", "Infinity", "-Infinity", "1e999999", "1e9999999999",
-                        "-0.1e9999999999", "0.1e-9999999999") : Arbitraries.of("0"),
-                Arbitraries.integers().map(String::valueOf),
-                Arbitraries.doubles().map(String::valueOf),
+                nonFinite ? of("NaN", "Infinity", "-Infinity", "1e999999", "1e9999999999",
+                        "-0.1e9999999999", "0.1e-9999999999") : of("0"),
+                anyInt().map(String::valueOf),
+                anyFiniteDouble().map(String::valueOf),
                 text().map(s -> TextNode.valueOf(s).toString()));
     }
 
     /** @param depth the most levels of nesting @return JSON values, mostly well-formed (NaN and Infinity aside) */
-    static Arbitrary<String> value(int depth) {
+    static Gen<String> value(int depth) {
         return value(depth, true);
     }
 
     /** @param depth the most levels of nesting @param nonFinite whether NaN and Infinity leaves come up @return values */
-    static Arbitrary<String> value(int depth, boolean nonFinite) {
+    static Gen<String> value(int depth, boolean nonFinite) {
         if (depth <= 0) {
             return leaf(nonFinite);
         }
-        Arbitrary<String> inner = value(depth - 1, nonFinite);
-        Arbitrary<String> key = Arbitraries.oneOf(Arbitraries.of(KEYS), text())
-                .map(s -> TextNode.valueOf(s).toString());
-        return Arbitraries.frequencyOf(
-                Tuple.of(3, leaf(nonFinite)),
-                Tuple.of(1, inner.list().ofMaxSize(4).map(items -> "[" + String.join(",", items) + "]")),
-                Tuple.of(2, Combinators.combine(key, inner).as((k, v) -> k + ":" + v).list().ofMaxSize(5)
-                        .map(fields -> "{" + String.join(",", fields) + "}")));
+        Gen<String> inner = value(depth - 1, nonFinite);
+        Gen<String> key = GeneratedInputs.<String>oneOf(of(KEYS), text()).map(s -> TextNode.valueOf(s).toString());
+        Gen<String> field = random -> key.next(random) + ":" + inner.next(random);
+        return frequency(
+                weight(3, leaf(nonFinite)),
+                weight(1, inner.list(0, 4).map(items -> "[" + String.join(",", items) + "]")),
+                weight(2, field.list(0, 5).map(fields -> "{" + String.join(",", fields) + "}")));
     }
 
     /** @return {@code depth} nested arrays around a number */
@@ -87,22 +94,24 @@ final class FuzzJson {
     }
 
     /** What mutations insert: JSON punctuation, non-standard numbers, deep nesting, garbage. */
-    static Arbitrary<String> insertions() {
-        return Arbitraries.oneOf(
-                Arbitraries.of("{", "}", "[", "]", "\"", ",", ":", "\\", "NaN", "Infinity", "-", "1e999999", "\u0000",
+    static Gen<String> insertions() {
+        return oneOf(
+                of("{", "}", "[", "]", "\"", ",", ":", "\\", "NaN", "Infinity", "-", "1e999999", "\u0000",
                         "null", "true", "{\"a\":", "\\u12", "\ud83d", "<", "x"),
-                Arbitraries.integers().between(90, 1200).map(FuzzJson::nested),
+                ints(90, 1200).map(FuzzJson::nested),
                 leaf());
     }
 
-    static Arbitrary<Mutation> mutation() {
-        return Combinators.combine(Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 100_000),
-                insertions()).as(Mutation::new);
+    static Gen<Mutation> mutation() {
+        Gen<Integer> kind = ints(0, 3);
+        Gen<Integer> position = ints(0, 100_000);
+        Gen<String> insertion = insertions();
+        return random -> new Mutation(kind.next(random), position.next(random), insertion.next(random));
     }
 
     /** @return the text after one to eight random edits */
-    static Arbitrary<String> mutationsOf(String valid) {
-        return mutation().list().ofMinSize(1).ofMaxSize(8).map(edits -> {
+    static Gen<String> mutationsOf(String valid) {
+        return mutation().list(1, 8).map(edits -> {
             String text = valid;
             for (Mutation edit : edits) {
                 text = edit.apply(text);

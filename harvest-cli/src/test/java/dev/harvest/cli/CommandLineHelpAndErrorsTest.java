@@ -180,7 +180,8 @@ class CommandLineHelpAndErrorsTest {
         assertTrue(result.out().contains("errored: 1"), result.out());
         List<String> warnings = result.err().lines().toList();
         assertTrue(warnings.stream().anyMatch(line -> line.contains("WARN")
-                && line.contains("Fetch of object") && line.endsWith("(IOException: connection reset while fetching a)")),
+                && line.contains("Fetch of object")
+                && line.endsWith("failed: IOException: connection reset while fetching a")),
                 result.err());
         assertFalse(result.err().contains("\tat "), "no stack trace: " + result.err());
         assertFalse(result.err().contains("INFO"), "information is not shown for a one-shot command");

@@ -88,7 +88,7 @@ public record DataJsonConfig(Map<String, JsonNode> filters, ObjectNode defaults,
         });
         if (!unknown.isEmpty()) {
             throw new ConfigValidationException("Unknown configuration option" + (unknown.size() > 1 ? "s " : " ")
-                    + String.join(", ", unknown) + "; the datajson harvester knows defaults, filters, timeout_seconds,"
+                    + String.join(", ", unknown) + "; the datajson harvester knows defaults, filters, timeout_seconds"
                     + " and the engine's force_deletions, deletion_guard_max_share, allow_takeover, gather_max_objects,"
                     + " gather_max_seconds and gather_count_margin");
         }

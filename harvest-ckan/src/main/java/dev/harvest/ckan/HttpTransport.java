@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import dev.harvest.api.http.OutboundPolicy;
 import dev.harvest.api.http.OutboundRefusedException;
+import io.micrometer.core.instrument.Metrics;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.Dns;
@@ -65,6 +66,9 @@ import org.slf4j.LoggerFactory;
  * <p>One instance is thread-safe and meant to be shared: it owns OkHttp's connection pool.
  */
 public final class HttpTransport {
+
+    /** The meter counting the requests sent to remote CKAN sites, by status. */
+    static final String REMOTE_REQUESTS = "harvest.remote.requests";
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
 
@@ -247,7 +251,7 @@ public final class HttpTransport {
             }
             Call call = client.newCall(request);
             call.timeout().timeout(left, TimeUnit.NANOSECONDS);
-            try (Response response = call.execute()) {
+            try (Response response = countedExecute(call)) {
                 HttpUrl next = redirectTarget(request, response);
                 if (next != null) {
                     if (redirects >= MAX_REDIRECTS) {
@@ -268,6 +272,22 @@ public final class HttpTransport {
                 }
                 return read(request.url().toString(), response);
             }
+        }
+    }
+
+    /**
+     * Executes a call, counting it on Micrometer's global registry as {@code harvest.remote.requests} by status
+     * ({@code error} when no response came): {@code harvester serve} publishes it at {@code /metrics}; elsewhere the
+     * global registry holds no registry and the count costs nothing.
+     */
+    private static Response countedExecute(Call call) throws IOException {
+        try {
+            Response response = call.execute();
+            Metrics.counter(REMOTE_REQUESTS, "status", Integer.toString(response.code())).increment();
+            return response;
+        } catch (IOException | RuntimeException e) {
+            Metrics.counter(REMOTE_REQUESTS, "status", "error").increment();
+            throw e;
         }
     }
 

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.harvest.api.queue.QueueName;
 import dev.harvest.core.Harvest;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -90,6 +91,9 @@ final class HarvestMetrics {
             Gauge.builder("harvest.db.pool.max", hikari, HikariDataSource::getMaximumPoolSize)
                     .description("Size of this process's database pool").register(registry);
         }
+        // meters that plugins register on Micrometer's global registry, such as the CKAN transport's
+        // harvest.remote.requests by status, are published here too
+        Metrics.addRegistry(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -228,5 +232,10 @@ final class HarvestMetrics {
 
     private static double mean(List<Double> values) {
         return values.isEmpty() ? Double.NaN : values.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    }
+
+    /** Leaves Micrometer's global registry, which this server's registry joined. */
+    void close() {
+        Metrics.removeRegistry(registry);
     }
 }

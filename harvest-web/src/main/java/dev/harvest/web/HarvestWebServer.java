@@ -25,10 +25,12 @@ public final class HarvestWebServer implements AutoCloseable {
 
     private final Javalin app;
     private final Health health;
+    private final HarvestMetrics metrics;
 
-    private HarvestWebServer(Javalin app, Health health) {
+    private HarvestWebServer(Javalin app, Health health, HarvestMetrics metrics) {
         this.app = app;
         this.health = health;
+        this.metrics = metrics;
     }
 
     /**
@@ -68,7 +70,7 @@ public final class HarvestWebServer implements AutoCloseable {
             pages.register(config);
         });
         app.start(host, port);
-        return new HarvestWebServer(app, health);
+        return new HarvestWebServer(app, health, metrics);
     }
 
     /** @return the port the server listens on */
@@ -80,5 +82,6 @@ public final class HarvestWebServer implements AutoCloseable {
     public void close() {
         app.stop();
         health.close();
+        metrics.close();
     }
 }

@@ -41,6 +41,36 @@ class MetricsAndHealthTest {
     }
 
     @Test
+    void metricsCountTheRequestsTheCkanTransportSentToRemoteSitesByStatus() throws Exception {
+        com.sun.net.httpserver.HttpServer remote = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        remote.createContext("/", exchange -> {
+            int status = exchange.getRequestURI().getPath().equals("/ok") ? 200 : 404;
+            byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        remote.start();
+        try {
+            dev.harvest.ckan.HttpTransport transport = dev.harvest.ckan.HttpTransport.builder().maxAttempts(1)
+                    .policy(dev.harvest.api.http.OutboundPolicy.builder().allowPrivateAddresses(true).build())
+                    .build();
+            String base = "http://127.0.0.1:" + remote.getAddress().getPort();
+            for (String path : new String[] {"/ok", "/ok", "/ok", "/missing"}) {
+                transport.send(new okhttp3.Request.Builder().url(base + path).build(), true);
+            }
+        } finally {
+            remote.stop(0);
+        }
+
+        String body = get("/metrics").body();
+        assertMetric(body, "harvest_remote_requests_total\\{status=\"200\"\\} [3-9]\\.0");
+        assertMetric(body, "harvest_remote_requests_total\\{status=\"404\"\\} [1-9]\\.0");
+    }
+
+    @Test
     void metricsCountJobsByStatusObjectsByOutcomeQueuesPoolAndThisServersRequests() throws Exception {
         site.harvest.runTest("src-a");
         site.harvest.createJob("src-a", false);

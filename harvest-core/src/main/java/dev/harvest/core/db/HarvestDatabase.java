@@ -31,6 +31,9 @@ public final class HarvestDatabase implements AutoCloseable {
     /** The Liquibase changelog on the classpath. */
     public static final String CHANGELOG = "db/changelog/harvest-changelog.xml";
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HarvestDatabase.class);
+    private static final int DEADLOCK_ATTEMPTS = 3;
+
     /** Liquibase logs every changeset through java.util.logging; operators need only its warnings. Held so the
      * level is not lost when the logger is garbage collected. */
     private static final java.util.logging.Logger LIQUIBASE_LOGGER = java.util.logging.Logger.getLogger("liquibase");
@@ -194,6 +197,43 @@ public final class HarvestDatabase implements AutoCloseable {
                 ambient.remove();
             }
         });
+    }
+
+    /**
+     * {@link #inTransaction} for work that updates many rows another transaction may be updating in another order
+     * (stopping a job's objects while a worker claims some of them): when PostgreSQL breaks a deadlock by failing
+     * this transaction, the work runs again, up to {@value #DEADLOCK_ATTEMPTS} times in all. Inside an enclosing
+     * transaction it runs once, as {@link #inTransaction} does.
+     *
+     * @param work the work, which must be safe to run again after a rollback
+     * @param <T> its result type
+     * @return its result
+     */
+    public <T> T inTransactionRetryingDeadlocks(Function<Session, T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return inTransaction(work);
+            } catch (RuntimeException e) {
+                if (attempt >= DEADLOCK_ATTEMPTS || ambient.get() != null || !isDeadlock(e)) {
+                    throw e;
+                }
+                LOG.info("A transaction was chosen to break a deadlock; running it again (attempt {} of {})",
+                        attempt + 1, DEADLOCK_ATTEMPTS);
+            }
+        }
+    }
+
+    /** @return whether the failure is PostgreSQL's deadlock detection (SQL state 40P01) */
+    static boolean isDeadlock(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && "40P01".equals(sql.getSQLState())) {
+                return true;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
     }
 
     /**

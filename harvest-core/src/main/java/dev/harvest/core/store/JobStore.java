@@ -570,7 +570,7 @@ public final class JobStore {
      */
     public boolean timeOutJob(String jobId, String message) {
         LocalDateTime now = Rows.now(clock);
-        return database.inTransaction(session -> {
+        return database.inTransactionRetryingDeadlocks(session -> {
             lockToStop(session, jobId);
             int updated = session.createMutationQuery("update JobEntity set status = "
                             + JobTransition.FINISH.target() + ", finished = :now where id = :id and "
@@ -620,7 +620,7 @@ public final class JobStore {
      */
     public int abortJob(String jobId) {
         LocalDateTime now = Rows.now(clock);
-        return database.inTransaction(session -> {
+        return database.inTransactionRetryingDeadlocks(session -> {
             lockToStop(session, jobId);
             int updated = session.createMutationQuery("update JobEntity set status = "
                             + JobTransition.ABORT.target() + ", finished = :now, gatherOwner = null,"

@@ -168,8 +168,25 @@ class WebPagesTest {
         HttpResponse<String> running = get("/harvest/web-source/job/" + jobId);
         assertTrue(running.body().contains("<meta http-equiv=\"refresh\" content=\"5\">"), running.body());
 
-        site.harvest.run(); // nothing consumes the in-process queue here: finish it in this process
-        site.harvest.runTest("web-source");
+        // "Harvest now" queued the job; run_test refuses a job just sent to the gather queue (a live worker may hold
+        // it), so consume the in-process queue here, as serve's consumers would
+        dev.harvest.core.engine.ConsumerRunner gather = site.harvest.engine().consumer(site.harvest.queue(),
+                dev.harvest.api.queue.QueueName.GATHER, 1);
+        dev.harvest.core.engine.ConsumerRunner fetch = site.harvest.engine().consumer(site.harvest.queue(),
+                dev.harvest.api.queue.QueueName.FETCH, 1);
+        gather.start();
+        fetch.start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (!site.harvest.jobs("web-source").get(0).status().equals("Finished")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50); // the consumers' threads finish the job
+            }
+        } finally {
+            gather.stop();
+            fetch.stop();
+        }
+        assertEquals("Finished", site.harvest.jobs("web-source").get(0).status());
         String last = get("/harvest/web-source/job/last").body();
         assertTrue(last.contains("2 added"), last);
         assertFalse(last.contains("http-equiv=\"refresh\""), "a finished job's page does not refresh");

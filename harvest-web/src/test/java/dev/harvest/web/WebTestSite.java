@@ -58,7 +58,9 @@ final class WebTestSite implements AutoCloseable {
      *     scripted one
      */
     WebTestSite(TestDatabases.Kind kind, Map<String, String> settings, boolean discover) throws Exception {
-        Map<String, String> values = new LinkedHashMap<>(Map.of("harvest.db.pool_size", "3"));
+        // the browser test harvests a CKAN served on loopback, which the outbound HTTP policy refuses by default
+        Map<String, String> values = new LinkedHashMap<>(Map.of("harvest.db.pool_size", "3",
+                "harvest.http.allow_private_addresses", "true"));
         values.putAll(settings);
         harvest = Harvest.builder(TestDatabases.config(kind, values))
                 .discoverHarvesters(discover)

@@ -10,9 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Masks the credentials in a source's configuration before a caller who may not see them gets it: the same keys as
- * the command line masks ({@code api_key}, {@code password}, {@code token}, {@code secret}, {@code Authorization},
- * credentials), at any depth.
+ * Masks the credentials in a source's configuration before a caller who may not see them gets it ({@code api_key},
+ * {@code password}, {@code token}, {@code secret}, {@code Authorization}, credentials, at any depth): the one rule
+ * the action API, the web pages, the command line and the notification mails apply.
  */
 public final class SecretMasking {
 

@@ -1,15 +1,11 @@
 package dev.harvest.core.notify;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
+import dev.harvest.core.auth.SecretMasking;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * ckanext-harvest's notification mails (spec §13): the error mail and the summary mail, their subjects and their
@@ -151,31 +147,9 @@ public record JobMail(String subject, String body) {
             return "Not specified";
         }
         try {
-            return JSON.writeValueAsString(mask(JSON.readTree(config)));
+            return JSON.writeValueAsString(SecretMasking.mask(JSON.readTree(config)));
         } catch (Exception e) {
             return config;
         }
-    }
-
-    private static final List<String> SECRET_KEYS =
-            List.of("apikey", "password", "passwd", "token", "secret", "authorization", "credential");
-
-    private static JsonNode mask(JsonNode node) {
-        if (node instanceof ObjectNode object) {
-            ObjectNode copy = JSON.createObjectNode();
-            for (Map.Entry<String, JsonNode> field : object.properties()) {
-                String key = field.getKey().toLowerCase(Locale.ROOT).replace("_", "").replace("-", "");
-                boolean secret = SECRET_KEYS.stream().anyMatch(key::contains);
-                copy.set(field.getKey(), secret && !field.getValue().isNull()
-                        ? TextNode.valueOf("********") : mask(field.getValue()));
-            }
-            return copy;
-        }
-        if (node instanceof ArrayNode array) {
-            ArrayNode copy = JSON.createArrayNode();
-            array.forEach(item -> copy.add(mask(item)));
-            return copy;
-        }
-        return node;
     }
 }

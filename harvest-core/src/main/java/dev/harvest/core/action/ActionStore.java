@@ -1,6 +1,7 @@
 package dev.harvest.core.action;
 
 import dev.harvest.core.HarvestException;
+import dev.harvest.core.db.JdbcReads;
 import dev.harvest.core.db.HarvestDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -142,7 +143,7 @@ final class ActionStore {
     /** Sets a source's description, which CKAN calls {@code notes}. */
     void setDescription(String sourceId, String description) {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement update = prepare(connection,
+                PreparedStatement update = JdbcReads.prepare(connection,
                         "update harvest_source set description = ? where id = ?", description, sourceId)) {
             update.executeUpdate();
             if (!connection.getAutoCommit()) {
@@ -336,27 +337,7 @@ final class ActionStore {
         return timestamp == null ? null : timestamp.toLocalDateTime();
     }
 
-    /** Reads rows. */
-    private interface RowReader<T> {
-        T read(ResultSet rows) throws SQLException;
-    }
-
-    private <T> T query(String sql, RowReader<T> reader, Object... values) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = prepare(connection, sql, values);
-                ResultSet rows = statement.executeQuery()) {
-            return reader.read(rows);
-        } catch (SQLException e) {
-            throw new HarvestException("Cannot read the harvest database: " + e.getMessage());
-        }
-    }
-
-    private static PreparedStatement prepare(Connection connection, String sql, Object... values)
-            throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
-        for (int i = 0; i < values.length; i++) {
-            statement.setObject(i + 1, values[i]);
-        }
-        return statement;
+    private <T> T query(String sql, JdbcReads.RowReader<T> reader, Object... values) {
+        return JdbcReads.query(dataSource, "Cannot read the harvest database", sql, reader, values);
     }
 }

@@ -1,6 +1,7 @@
 package dev.harvest.core.auth;
 
 import dev.harvest.core.HarvestException;
+import dev.harvest.core.db.JdbcReads;
 import dev.harvest.core.db.HarvestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -270,24 +271,13 @@ public final class UserStore {
         return timestamp == null ? null : timestamp.toLocalDateTime();
     }
 
-    /** Reads rows. */
-    private interface RowReader<T> {
-        T read(ResultSet rows) throws SQLException;
-    }
-
     /** Work in one transaction. */
     private interface Work<T> {
         T run(Connection connection) throws SQLException;
     }
 
-    private <T> T query(String sql, RowReader<T> reader, Object... values) {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement statement = prepare(connection, sql, values);
-                ResultSet rows = statement.executeQuery()) {
-            return reader.read(rows);
-        } catch (SQLException e) {
-            throw new HarvestException("Cannot read the users: " + e.getMessage());
-        }
+    private <T> T query(String sql, JdbcReads.RowReader<T> reader, Object... values) {
+        return JdbcReads.query(dataSource, "Cannot read the users", sql, reader, values);
     }
 
     private int update(String sql, Object... values) {
@@ -314,17 +304,8 @@ public final class UserStore {
     }
 
     private static int execute(Connection connection, String sql, Object... values) throws SQLException {
-        try (PreparedStatement statement = prepare(connection, sql, values)) {
+        try (PreparedStatement statement = JdbcReads.prepare(connection, sql, values)) {
             return statement.executeUpdate();
         }
-    }
-
-    private static PreparedStatement prepare(Connection connection, String sql, Object... values)
-            throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
-        for (int i = 0; i < values.length; i++) {
-            statement.setObject(i + 1, values[i]);
-        }
-        return statement;
     }
 }

@@ -13,7 +13,7 @@ import java.util.TreeSet;
  * Liquibase changelog. Liquibase would otherwise fail on it with {@code relation "harvest_source" already exists}
  * after a long stack trace.
  */
-final class CkanTables {
+public final class CkanTables {
 
     private CkanTables() {}
 
@@ -37,8 +37,13 @@ final class CkanTables {
                 + " (see docs/migration.md)");
     }
 
-    /** @return the lower-cased names of the tables in the connection's current schema */
-    static Set<String> tableNames(Connection connection) throws SQLException {
+    /**
+     * @param connection a connection
+     * @return the lower-cased names of the tables in the connection's current schema (also what the migration reads
+     *     of a CKAN database)
+     * @throws SQLException if the database cannot list them
+     */
+    public static Set<String> tableNames(Connection connection) throws SQLException {
         Set<String> names = new TreeSet<>();
         DatabaseMetaData meta = connection.getMetaData();
         try (ResultSet rows = meta.getTables(connection.getCatalog(), connection.getSchema(), "%",

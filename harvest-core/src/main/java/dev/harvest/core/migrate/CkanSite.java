@@ -1,14 +1,11 @@
 package dev.harvest.core.migrate;
 
+import dev.harvest.core.db.CkanTables;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * A CKAN site's database, read through one read-only connection in one repeatable-read transaction: every table is
@@ -54,7 +51,7 @@ public final class CkanSite implements AutoCloseable {
             throw new MigrationException("Cannot connect to the CKAN database at " + safe + ": " + firstLine(e));
         }
         try {
-            Set<String> tables = tableNames(connection);
+            Set<String> tables = CkanTables.tableNames(connection);
             List<String> missing = TABLES.stream().filter(table -> !tables.contains(table)).toList();
             if (!missing.isEmpty()) {
                 throw new MigrationException("The database at " + safe + " is not a CKAN site's database with"
@@ -75,18 +72,6 @@ public final class CkanSite implements AutoCloseable {
             }
             throw new MigrationException("Cannot read the CKAN database at " + safe + ": " + firstLine(e));
         }
-    }
-
-    private static Set<String> tableNames(Connection connection) throws SQLException {
-        Set<String> names = new TreeSet<>();
-        DatabaseMetaData meta = connection.getMetaData();
-        try (ResultSet rows = meta.getTables(connection.getCatalog(), connection.getSchema(), "%",
-                new String[] {"TABLE"})) {
-            while (rows.next()) {
-                names.add(rows.getString("TABLE_NAME").toLowerCase(Locale.ROOT));
-            }
-        }
-        return names;
     }
 
     static String firstLine(Throwable e) {

@@ -1,18 +1,27 @@
 package dev.harvest.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.harvest.api.HarvestJob;
 import dev.harvest.api.queue.QueueName;
 import dev.harvest.core.engine.ConsumerRunner;
+import dev.harvest.core.engine.Engine;
 import dev.harvest.core.queue.InMemoryHarvestQueue;
 import dev.harvest.core.testing.MutableClock;
 import dev.harvest.core.testing.TestDatabases.Kind;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -73,5 +82,59 @@ class DeadWorkerRecoveryTest {
         assertEquals("Finished", report.job().status());
         assertEquals(5, report.stats().count("added"));
         assertEquals(0, report.stats().count("errored"));
+    }
+
+    /**
+     * The CI failure of stop 17: {@code run} marked re-sent objects as queued while a worker claimed some of them,
+     * in another order, and PostgreSQL broke the deadlock by failing {@code run}. The mark now skips held rows.
+     */
+    @Test
+    void reSendingObjectsDoesNotWaitForARowAWorkerHolds() throws Exception {
+        queue = new InMemoryHarvestQueue("dead-worker-held-row");
+        harvest = ScriptedSites.open(Kind.POSTGRESQL, Map.of(), queue, clock);
+        ScriptedSites.source(harvest, "{\"guids\": [\"a\", \"b\", \"c\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+        harvest.engine().gatherMessage(job.id());
+        queue.purge(QueueName.FETCH);
+        List<String> ids = harvest.stores().objects().waitingObjectIds(job.id(), null, 10);
+        harvest.stores().objects().claim(ids, Duration.ofSeconds(90));
+        clock.advance(Duration.ofSeconds(91));
+        LocalDateTime resent = LocalDateTime.ofInstant(clock.instant(), ZoneOffset.UTC);
+
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<Object> worker = threads.submit(() -> harvest.stores().database().inTransaction(session -> {
+                session.createNativeQuery("select id from harvest_object where id = :id for update", String.class)
+                        .setParameter("id", ids.get(0))
+                        .getResultList();
+                held.countDown();
+                awaitQuietly(release);
+                return null;
+            }));
+            assertTrue(held.await(10, TimeUnit.SECONDS));
+            Future<Engine.RunSummary> run = threads.submit(harvest::run);
+            // before the fix, run waited on the held row until the worker committed: this get timed out
+            assertEquals(3, run.get(30, TimeUnit.SECONDS).objectsRequeued(), "all three are re-sent");
+            release.countDown();
+            worker.get(10, TimeUnit.SECONDS);
+        } finally {
+            release.countDown();
+            threads.shutdownNow();
+        }
+        List<String> marked = harvest.stores().database().read(session -> session.createNativeQuery(
+                "select id from harvest_object where queued_at >= :resent order by id", String.class)
+                .setParameter("resent", resent.minusSeconds(1))
+                .getResultList());
+        assertEquals(ids.stream().skip(1).sorted().toList(), marked, "the held row is not marked; the others are");
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -688,14 +688,18 @@ public final class ObjectBatchStore {
                 .getResultList());
     }
 
-    /** Records that objects were re-sent to the fetch queue. */
+    /**
+     * Records that objects were re-sent to the fetch queue. Rows a worker holds at that moment are skipped rather
+     * than waited for: the worker is claiming them (so the mark is moot), and waiting on rows it locks in another
+     * order is a deadlock PostgreSQL breaks by failing one of the two.
+     */
     public void markObjectsQueued(Collection<String> objectIds) {
         if (objectIds.isEmpty()) {
             return;
         }
         LocalDateTime now = Rows.now(clock);
         database.inTransaction(session -> session.createNativeMutationQuery(
-                        "update harvest_object set queued_at = :now where id in (:ids)")
+                        "update harvest_object o set queued_at = :now where " + dialect.claimable("o.id in (:ids)"))
                 .setParameter("now", now)
                 .setParameterList("ids", objectIds)
                 .executeUpdate());

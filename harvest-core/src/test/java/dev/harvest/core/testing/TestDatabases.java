@@ -25,11 +25,6 @@ public final class TestDatabases {
 
     /**
      * @param kind which database
-     * @param extra more configuration keys
-     * @return a configuration pointing at a new, empty database or schema
-     */
-    /**
-     * @param kind which database
      * @param extra more configuration keys (the engine's builder checks them against what is declared)
      * @return a configuration pointing at a new, empty database or schema
      */

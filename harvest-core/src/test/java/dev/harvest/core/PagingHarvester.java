@@ -50,6 +50,8 @@ final class PagingHarvester implements Harvester {
     /** Pages requested per source, as a remote's request log. */
     final Map<String, AtomicInteger> pagesRequested = new ConcurrentHashMap<>();
     volatile CountDownLatch held = new CountDownLatch(1);
+    /** How many gathers wait at their {@code hold_at_page} now. */
+    final AtomicInteger holding = new AtomicInteger();
     volatile CountDownLatch release = new CountDownLatch(1);
     volatile CountDownLatch fetching = new CountDownLatch(1);
     /** The exception a gather ended with (the engine's stop), or null. */
@@ -119,8 +121,13 @@ final class PagingHarvester implements Harvester {
             }
             context.pageDone(guids);
             if (page + 1 == holdAt) {
+                holding.incrementAndGet();
                 held.countDown();
-                release.await(30, TimeUnit.SECONDS);
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } finally {
+                    holding.decrementAndGet();
+                }
             }
         }
     }

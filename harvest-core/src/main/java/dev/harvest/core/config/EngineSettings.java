@@ -76,6 +76,11 @@ public final class EngineSettings {
             SettingDefinition.of("harvest.gather.count_margin", "0.1",
                     "Share by which a listing may exceed the record count the remote declared (at least 100 records)"
                             + " before the gather stops with a gather error (per source: gather_count_margin)"),
+            SettingDefinition.of("harvest.gather.stalled_after_seconds", "30",
+                    "Seconds a gather may wait on its remote without handing the engine a record before it counts as"
+                            + " stalled: it goes on, but its gather consumer slot goes to another source's job"),
+            SettingDefinition.of("harvest.gather.max_stalled", "16",
+                    "Most stalled gathers a gather consumer runs besides its harvest.consumer.threads slots"),
             // The outbound HTTP policy (dev.harvest.api.http.OutboundPolicy), read by every harvester and catalog.
             SettingDefinition.of(dev.harvest.api.http.OutboundPolicy.ALLOW_PRIVATE_ADDRESSES, "false",
                     "Let harvesters and catalogs reach loopback, private, link-local and other non-public addresses"

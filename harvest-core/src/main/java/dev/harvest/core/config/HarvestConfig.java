@@ -317,6 +317,8 @@ public final class HarvestConfig implements Settings {
         checkInteger(problems, "harvest.stall_warning_minutes", 1);
         checkInteger(problems, "harvest.gather.max_objects", 1);
         checkInteger(problems, "harvest.gather.max_seconds", 1);
+        checkInteger(problems, "harvest.gather.stalled_after_seconds", 1);
+        checkInteger(problems, "harvest.gather.max_stalled", 0);
         get("harvest.gather.count_margin").ifPresent(value -> {
             try {
                 if (!(Double.parseDouble(value) >= 0)) {

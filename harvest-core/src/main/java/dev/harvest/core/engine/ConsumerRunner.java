@@ -6,12 +6,17 @@ import dev.harvest.api.queue.QueueConsumer;
 import dev.harvest.api.queue.QueueException;
 import dev.harvest.api.queue.QueueMessages;
 import dev.harvest.api.queue.QueueName;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -28,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * period, then asks the work in flight to stop ({@link #stopSignal()}: a gather stops at its harvester's next call,
  * a fetch batch before its next object, and both give their work back) and interrupts the workers, so that a
  * consumer stops within seconds even mid-gather or mid-request. Anything unacknowledged goes back to the queue.
+ *
+ * <p>With a {@link StalledWork} policy (the gather consumer), work that made no progress ({@link #progressSignal()})
+ * for a while, such as a gather waiting on a remote that hangs or drips its answer, keeps running but gives its slot
+ * to a new worker, up to a cap of stalled workers: a few hostile sources cannot hold every thread while the other
+ * sources' jobs wait. A worker whose stalled work ends retires if the slots are full.
  */
 public final class ConsumerRunner {
 
@@ -43,10 +53,22 @@ public final class ConsumerRunner {
     private final Consumer<List<String>> handler;
     private final int batchSize;
     private final int threads;
+    private final StalledWork stalledWork;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicLong handled = new AtomicLong();
     private final AtomicLong idle = new AtomicLong();
-    private final List<Worker> workers = new ArrayList<>();
+    private final AtomicInteger workerNumber = new AtomicInteger();
+    private final List<Worker> workers = new CopyOnWriteArrayList<>();
+    private ScheduledExecutorService watch;
+
+    /**
+     * When work counts as stalled and leaves its slot to a new worker.
+     *
+     * @param after how long without progress
+     * @param maxStalled how many stalled workers may run besides the slots
+     * @param clock the clock progress is measured with
+     */
+    public record StalledWork(Duration after, int maxStalled, Clock clock) {}
 
     /**
      * @param queue the queue backend
@@ -57,11 +79,25 @@ public final class ConsumerRunner {
      */
     public ConsumerRunner(HarvestQueue queue, QueueName queueName, Consumer<List<String>> handler, int batchSize,
             int threads) {
+        this(queue, queueName, handler, batchSize, threads, null);
+    }
+
+    /**
+     * @param queue the queue backend
+     * @param queueName the queue to consume
+     * @param handler called with the ids of each batch of messages; returns once their work is committed
+     * @param batchSize the most messages a worker takes at once
+     * @param threads the number of worker threads (slots)
+     * @param stalledWork when stalled work gives its slot to a new worker, or null for never
+     */
+    public ConsumerRunner(HarvestQueue queue, QueueName queueName, Consumer<List<String>> handler, int batchSize,
+            int threads, StalledWork stalledWork) {
         this.queue = queue;
         this.queueName = queueName;
         this.handler = handler;
         this.batchSize = batchSize;
         this.threads = threads;
+        this.stalledWork = stalledWork;
     }
 
     /** Starts the worker threads. */
@@ -70,11 +106,78 @@ public final class ConsumerRunner {
             return;
         }
         for (int i = 1; i <= threads; i++) {
-            Worker worker = new Worker(this::work, queueName.name().toLowerCase() + "-consumer-" + i);
-            workers.add(worker);
-            worker.start();
+            addWorker();
+        }
+        if (stalledWork != null) {
+            watch = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, queueName.name().toLowerCase() + "-consumer-watch");
+                thread.setDaemon(true);
+                return thread;
+            });
+            watch.scheduleWithFixedDelay(this::checkStalledWork, 1, 1, TimeUnit.SECONDS);
         }
         LOG.info("Consuming the {} queue with {} worker thread(s)", queueName.name().toLowerCase(), threads);
+    }
+
+    private void addWorker() {
+        Worker worker = new Worker(this::work, queueName.name().toLowerCase() + "-consumer-"
+                + workerNumber.incrementAndGet(), stalledWork == null ? null : stalledWork.clock());
+        workers.add(worker);
+        worker.start();
+    }
+
+    /**
+     * Marks the work that made no progress for {@link StalledWork#after()} as stalled, and starts workers for the
+     * slots it left, within the cap.
+     */
+    synchronized void checkStalledWork() {
+        if (!running.get()) {
+            return;
+        }
+        try {
+            long now = stalledWork.clock().millis();
+            for (Worker worker : workers) {
+                if (worker.busyWith != null && !worker.stalled
+                        && now - worker.lastProgress >= stalledWork.after().toMillis()) {
+                    worker.stalled = true;
+                    LOG.info("The {} of {} {} made no progress for {} s: it goes on, and another worker takes its"
+                            + " place (harvest.gather.stalled_after_seconds)", kind().equals("job") ? "gather"
+                            : "work", kind(), worker.busyWith, (now - worker.lastProgress) / 1000);
+                }
+            }
+            long slotsHeld = workers.stream().filter(worker -> !worker.stalled).count();
+            while (slotsHeld < threads && workers.size() < threads + stalledWork.maxStalled()) {
+                addWorker();
+                slotsHeld++;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not check the {} consumer's workers: {}", queueName.name().toLowerCase(), e.toString());
+        }
+    }
+
+    /**
+     * Called by a worker whose stalled work ended: it takes its slot back, or retires if the slots are all held.
+     *
+     * @return whether the worker retires
+     */
+    private synchronized boolean retiresAfterStalledWork(Worker worker) {
+        worker.stalled = false;
+        long slotsHeld = workers.stream().filter(other -> !other.stalled).count();
+        if (slotsHeld > threads) {
+            workers.remove(worker);
+            return true;
+        }
+        return false;
+    }
+
+    /** @return how many workers run stalled work now (their slots went to other workers) */
+    public int stalledCount() {
+        return (int) workers.stream().filter(worker -> worker.stalled).count();
+    }
+
+    /** @return how many worker threads run now, stalled ones included */
+    public int workerCount() {
+        return workers.size();
     }
 
     /**
@@ -83,11 +186,16 @@ public final class ConsumerRunner {
      * seconds passed (work still running then is recovered when its lease expires).
      */
     public void stop() {
-        running.set(false);
+        synchronized (this) {
+            running.set(false); // under the lock: no worker is added from here on
+        }
+        if (watch != null) {
+            watch.shutdownNow();
+        }
         try {
             if (!joinAll(GRACE)) {
                 LOG.info("Stopping the {} consumer: asking the work in flight to stop", queueName.name().toLowerCase());
-                for (Worker worker : workers) {
+                for (Worker worker : List.copyOf(workers)) {
                     worker.stopping = true;
                     worker.interrupt();
                 }
@@ -105,7 +213,7 @@ public final class ConsumerRunner {
 
     private boolean joinAll(Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
-        for (Worker worker : workers) {
+        for (Worker worker : List.copyOf(workers)) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left > 0) {
                 worker.join(left);
@@ -130,19 +238,46 @@ public final class ConsumerRunner {
         return () -> false;
     }
 
-    /** A worker thread, with the flag {@link #stop()} sets when the work in flight must stop. */
-    private static final class Worker extends Thread {
-        private volatile boolean stopping;
+    /**
+     * What work calls whenever it makes progress (a gather's harvester hands the engine a record or a page), so that
+     * the consumer does not count it as stalled.
+     *
+     * @return the progress mark of the calling worker thread; does nothing outside a consumer's workers
+     */
+    public static Runnable progressSignal() {
+        if (Thread.currentThread() instanceof Worker worker && worker.clock != null) {
+            return () -> worker.lastProgress = worker.clock.millis();
+        }
+        return () -> {};
+    }
 
-        Worker(Runnable work, String name) {
+    /**
+     * A worker thread, with the flag {@link #stop()} sets when the work in flight must stop, and what the stalled
+     * work watch looks at.
+     */
+    private static final class Worker extends Thread {
+        private final Clock clock;
+        private volatile boolean stopping;
+        /** The ids of the batch in hand, or null when idle. */
+        private volatile String busyWith;
+        private volatile long lastProgress;
+        private volatile boolean stalled;
+
+        Worker(Runnable work, String name, Clock clock) {
             super(work, name);
+            this.clock = clock;
         }
     }
 
     /** Blocks until {@link #stop()} was called and the workers ended. */
     public void awaitTermination() throws InterruptedException {
-        for (Thread worker : List.<Thread>copyOf(workers)) {
-            worker.join();
+        while (running.get() || workers.stream().anyMatch(Thread::isAlive)) {
+            for (Thread worker : List.<Thread>copyOf(workers)) {
+                worker.join();
+            }
+            if (running.get()) {
+                Thread.sleep(POLL.toMillis());
+            }
         }
     }
 
@@ -157,9 +292,13 @@ public final class ConsumerRunner {
     }
 
     private void work() {
+        Worker self = (Worker) Thread.currentThread();
         QueueConsumer consumer = null;
         long backoffMillis = 500;
         while (running.get()) {
+            if (self.stalled && retiresAfterStalledWork(self)) {
+                break; // its stalled work ended (or failed) and another worker holds its slot
+            }
             try {
                 if (consumer == null) {
                     consumer = queue.consumer(queueName, batchSize);
@@ -170,7 +309,11 @@ public final class ConsumerRunner {
                     continue;
                 }
                 idle.set(0);
-                handle(consumer, batch);
+                try {
+                    handle(consumer, batch);
+                } finally {
+                    self.busyWith = null;
+                }
                 backoffMillis = 500;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -203,6 +346,11 @@ public final class ConsumerRunner {
         if (ids.isEmpty()) {
             return;
         }
+        Worker self = (Worker) Thread.currentThread();
+        if (self.clock != null) {
+            self.lastProgress = self.clock.millis();
+        }
+        self.busyWith = String.join(", ", ids);
         try {
             handler.accept(ids);
         } catch (RuntimeException | Error e) {

@@ -408,7 +408,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * A consumer of one queue: gather messages one at a time (a gather is long), fetch messages in batches of
-     * {@link #batchSize()}.
+     * {@link #batchSize()}. A gather that makes no progress for {@code harvest.gather.stalled_after_seconds} gives
+     * its slot to a new worker, up to {@code harvest.gather.max_stalled} stalled gathers.
      *
      * @param queue the queue backend
      * @param queueName which queue
@@ -417,7 +418,10 @@ public final class Engine implements AutoCloseable {
      */
     public ConsumerRunner consumer(HarvestQueue queue, QueueName queueName, int threads) {
         return switch (queueName) {
-            case GATHER -> new ConsumerRunner(queue, queueName, ids -> ids.forEach(this::gatherMessage), 1, threads);
+            case GATHER -> new ConsumerRunner(queue, queueName, ids -> ids.forEach(this::gatherMessage), 1, threads,
+                    new ConsumerRunner.StalledWork(
+                            Duration.ofSeconds(config.intValue("harvest.gather.stalled_after_seconds")),
+                            config.intValue("harvest.gather.max_stalled"), clock));
             case FETCH -> new ConsumerRunner(queue, queueName, this::fetchBatch, batchSize, threads);
         };
     }

@@ -108,7 +108,8 @@ final class GatherRunner {
         boolean skipUnchanged = mayFinishUnchanged && onlyGuids == null && skipsUnchanged(harvester.get(), source)
                 && writer.providesAny(source.id());
         StreamingGatherContext context = new StreamingGatherContext(job, source, owner, publish, skipUnchanged,
-                onlyGuids, GatherBounds.of(settings, source.config()), ConsumerRunner.stopSignal());
+                onlyGuids, GatherBounds.of(settings, source.config()), ConsumerRunner.stopSignal(),
+                ConsumerRunner.progressSignal());
         boolean fullListing = false;
         try (AutoCloseable heartbeat = leaseKeeper.keep(lease, () -> context.heartbeat())) {
             GatherOutcome outcome = harvester.get().gather(context);
@@ -348,6 +349,7 @@ final class GatherRunner {
         private RuntimeException engineFailure;
         private final GatherBounds bounds;
         private final java.util.function.BooleanSupplier shutdown;
+        private final Runnable progress;
         private final Instant deadline;
         private final GuidTracker guids = new GuidTracker();
         /** Distinct objects emitted, counted against the bound (the writer de-duplicates again when storing). */
@@ -364,9 +366,10 @@ final class GatherRunner {
 
         StreamingGatherContext(HarvestJob job, HarvestSource source, String owner, Consumer<List<String>> publish,
                 boolean skipUnchanged, Set<String> onlyGuids, GatherBounds bounds,
-                java.util.function.BooleanSupplier shutdown) {
+                java.util.function.BooleanSupplier shutdown, Runnable progress) {
             this.bounds = bounds;
             this.shutdown = shutdown;
+            this.progress = progress;
             this.deadline = clock.instant().plus(bounds.maxTime());
             this.job = job;
             this.source = source;
@@ -432,8 +435,12 @@ final class GatherRunner {
                     + "; the listing is incomplete, so no dataset is deleted");
         }
 
-        /** The checks that cost no query, made on every call of the harvester. */
+        /**
+         * The checks that cost no query, made on every call of the harvester; a call is also progress, which keeps
+         * the consumer from counting the gather as stalled.
+         */
         private void checkCheap() {
+            progress.run();
             if (stop != null) {
                 throw stop;
             }

@@ -135,6 +135,7 @@ class TransitionsTest {
         running.put("complete", (row, x) -> stores.objects().writeResults(row.token(), List.of(result(row, ObjectState.COMPLETE))));
         running.put("error", (row, x) -> stores.objects().writeResults(row.token(), List.of(result(row, ObjectState.ERROR))));
         running.put("give back", (row, x) -> stores.objects().giveBack(row.token()));
+        running.put("hand back on stop", (row, x) -> stores.objects().handBackOnStop(row.token()));
         running.put("abort", (row, x) -> stores.jobs().abortJob(row.jobId()));
         running.put("time out", (row, x) -> stores.jobs().timeOutJob(row.jobId(), "timed out"));
         Map<String, BiConsumer<Row, Void>> stopped = Map.of(

@@ -131,7 +131,11 @@ final class ObjectBatchProcessor {
             // once, so that the redelivered messages can claim them again instead of waiting for the lease to expire
             boolean interrupted = Thread.interrupted();
             try {
-                objects.giveBack(batch.token());
+                if (e instanceof ConsumerStopping || signal.shutdown.getAsBoolean()) {
+                    objects.handBackOnStop(batch.token());
+                } else {
+                    objects.giveBack(batch.token());
+                }
             } catch (RuntimeException releaseFailure) {
                 e.addSuppressed(releaseFailure);
             } finally {

@@ -316,11 +316,24 @@ public final class ObjectBatchStore {
 
     /**
      * Gives the batch's unfinished objects back (WAITING, no lease) after the engine failed, so that the
-     * redelivered messages can claim them again at once.
+     * redelivered messages can claim them again at once. The delivery still counts towards
+     * {@code harvest.retry_limit}: an object that keeps failing the engine ends in error instead of looping.
      */
     public int giveBack(String token) {
+        return giveBack(token, "");
+    }
+
+    /**
+     * Gives the batch's unfinished objects back because their consumer is stopping: as {@link #giveBack}, but the
+     * delivery does not count towards {@code harvest.retry_limit} (restarting consumers is no fault of the objects).
+     */
+    public int handBackOnStop(String token) {
+        return giveBack(token, ", retry_times = greatest(coalesce(retry_times, 1) - 1, 0)");
+    }
+
+    private int giveBack(String token, String alsoSet) {
         return database.inTransaction(session -> session.createNativeMutationQuery(
-                        "update harvest_object set state = 'WAITING', claimed_by = null, lease_until = null"
+                        "update harvest_object set state = 'WAITING', claimed_by = null, lease_until = null" + alsoSet
                                 + " where claimed_by = :token and " + ObjectTransition.GIVE_BACK.guard(""))
                 .setParameter("token", token)
                 .executeUpdate());

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Issue 13, failure 8: the objects a SIGKILLed fetch consumer had claimed used to wait out a 600 s lease. With the
  * default settings they are back in work 90 s after the claim, and the job finishes with only {@code run} and a
- * surviving consumer.
+ * surviving consumer. The same holds for a SIGKILLed gather consumer's job, whose gather lease was 600 s too.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DeadWorkerRecoveryTest {
@@ -82,6 +82,45 @@ class DeadWorkerRecoveryTest {
         assertEquals("Finished", report.job().status());
         assertEquals(5, report.stats().count("added"));
         assertEquals(0, report.stats().count("errored"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aDeadGatherersJobIsGatheredAgainWithinNinetySecondsByDefault(Kind kind) throws Exception {
+        queue = new InMemoryHarvestQueue("dead-gatherer-test");
+        harvest = ScriptedSites.open(kind, Map.of(), queue, clock);
+        ScriptedSites.source(harvest, "{\"guids\": [\"a\", \"b\", \"c\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+        Duration lease = Duration.ofSeconds(Long.parseLong(harvest.settings().get("harvest.gather_lease_seconds",
+                null)));
+        assertEquals(Duration.ofSeconds(90), lease);
+
+        // a gather consumer takes the message, claims the gather with the configured lease, and is SIGKILLed
+        queue.purge(QueueName.GATHER);
+        assertTrue(harvest.stores().jobs().claimGather(job.id(), "killed-gatherer", lease).isPresent());
+
+        clock.advance(Duration.ofSeconds(89));
+        assertEquals(0, harvest.run().jobsRequeued(), "a gather lease younger than 90 s may still be alive");
+        clock.advance(Duration.ofSeconds(2));
+        assertEquals(1, harvest.run().jobsRequeued(), "91 s after the claim, the job is back in the gather queue");
+
+        ConsumerRunner gather = harvest.engine().consumer(queue, QueueName.GATHER, 1);
+        ConsumerRunner fetch = harvest.engine().consumer(queue, QueueName.FETCH, 1);
+        gather.start();
+        fetch.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!harvest.queries().findJob(job.id()).orElseThrow().status().equals("Finished")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+        } finally {
+            gather.stop();
+            fetch.stop();
+        }
+        JobReport report = harvest.report(job.id());
+        assertEquals("Finished", report.job().status());
+        assertEquals(3, report.stats().count("added"));
     }
 
     /**

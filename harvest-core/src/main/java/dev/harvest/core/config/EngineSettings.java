@@ -50,8 +50,9 @@ public final class EngineSettings {
             SettingDefinition.of("harvest.object_lease_seconds", "90",
                     "Seconds an object stays claimed by a worker without a heartbeat (a live worker renews it every"
                             + " third of it, so a dead worker's objects are back in work within this time)"),
-            SettingDefinition.of("harvest.gather_lease_seconds", "600",
-                    "Seconds a gather stays claimed by a worker without a heartbeat"),
+            SettingDefinition.of("harvest.gather_lease_seconds", "90",
+                    "Seconds a gather stays claimed by a worker without a heartbeat (renewed every third of it, so a"
+                            + " dead gatherer's job is gathered again within this time)"),
             SettingDefinition.of("harvest.gather_batch_size", "500", "Objects a gather writes per transaction"),
             SettingDefinition.of("harvest.object_batch_size", "50", "Objects a fetch consumer imports per transaction"),
             SettingDefinition.of("harvest.fetch_parallelism", "4", "Concurrent remote fetches per batch"),

@@ -117,6 +117,17 @@ class DataJsonOutboundPolicyTest {
     }
 
     @Test
+    void aPageThatAnAllowedRedirectLeadsToIsDescribedButNeverQuoted() throws Exception {
+        String url = remote.serveRedirect("/data.json", 302, internal.url("/admin"));
+
+        String message = failureOf(url, allowingLoopbackAndCrossOriginRedirects());
+
+        assertEquals(1, internal.requestCount("/admin"), "the redirect was followed, as configured");
+        assertTrue(message.startsWith(url + " is not a JSON document: invalid JSON at line 1, column "), message);
+        assertFalse(message.contains("INTERNAL"), message);
+    }
+
+    @Test
     void aRelativeRedirectOnTheSameOriginIsFollowedByDefault() throws Exception {
         remote.serveJson("/catalog/data.json", CATALOG);
         String url = remote.serveRedirect("/data.json", 308, "/catalog/data.json");

@@ -1,5 +1,6 @@
 package dev.harvest.examples.datajson;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -110,11 +111,22 @@ final class DataJsonDocument {
             return new Result(true, entries[0], null);
         } catch (JsonProcessingException e) {
             if (!started) {
-                return broken(0, url + " is not a JSON document: " + e.getOriginalMessage());
+                return broken(0, url + " is not a JSON document: " + problem(e));
             }
             String where = entries[0] == 0 ? "before the first dataset" : "after dataset #" + entries[0];
-            return broken(entries[0], url + " is truncated or malformed " + where + ": " + e.getOriginalMessage());
+            return broken(entries[0], url + " is truncated or malformed " + where + ": " + problem(e));
         }
+    }
+
+    /**
+     * What is wrong and where, but never what was read: Jackson's messages quote the offending text, and a response
+     * (say, a page a redirect led to) may hold anything, which would end up in job reports.
+     */
+    private static String problem(JsonProcessingException e) {
+        String what = e instanceof JsonEOFException ? "the document ends early" : "invalid JSON";
+        JsonLocation location = e.getLocation();
+        return location == null || location.getLineNr() < 0 ? what
+                : what + " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
     private static void readDatasets(JsonParser parser, Listener listener, int[] entries) throws IOException {

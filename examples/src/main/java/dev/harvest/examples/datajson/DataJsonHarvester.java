@@ -16,18 +16,23 @@ import dev.harvest.api.HarvesterInfo;
 import dev.harvest.api.ImportContext;
 import dev.harvest.api.ImportOutcome;
 import dev.harvest.api.NewHarvestObject;
+import dev.harvest.api.Settings;
 import dev.harvest.api.ValidationContext;
 import dev.harvest.api.catalog.Catalog;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.api.catalog.DatasetNames;
+import dev.harvest.api.http.OutboundPolicy;
+import dev.harvest.api.http.OutboundRefusedException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -38,6 +43,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -62,7 +68,12 @@ import java.util.UUID;
  * <p>{@link #originalUrl(HarvestSource, HarvestObject)} is the source URL: data.json has no per-record document, and
  * the catalog document is where an error in a record can be looked at.
  *
- * <p>Thread-safe and stateless, as the SPI requires.
+ * <p>The download obeys the site's {@link OutboundPolicy}, read in {@link #start(Settings)}: the URL and every address
+ * its host resolves to are checked before each request, and redirects are followed here, at most
+ * {@value #MAX_REDIRECTS} in a row, each only where the policy allows it. A refusal fails the gather with one line
+ * naming the URL and the reason.
+ *
+ * <p>Thread-safe, and keeps no per-job state, as the SPI requires.
  */
 public final class DataJsonHarvester implements Harvester {
 
@@ -72,10 +83,16 @@ public final class DataJsonHarvester implements Harvester {
     private static final System.Logger LOG = System.getLogger(DataJsonHarvester.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NAME_APPEND_SETTING = "ckanext.harvest.default_dataset_name_append";
+    /** The most redirects followed for one download. */
+    static final int MAX_REDIRECTS = 5;
+    private static final Set<Integer> REDIRECT_STATUSES = Set.of(301, 302, 303, 307, 308);
 
     private static final HarvesterInfo INFO = new HarvesterInfo(NAME, "DCAT-US data.json",
             "A DCAT-US data.json catalog (US federal open-data inventories, data.gov); the URL of the data.json "
                     + "document.");
+
+    /** Until {@link #start(Settings)}, the strictest policy: public addresses only, same-origin redirects only. */
+    private volatile OutboundPolicy policy = OutboundPolicy.defaults();
 
     /** Creates the harvester; {@link java.util.ServiceLoader} calls this. */
     public DataJsonHarvester() {}
@@ -83,6 +100,16 @@ public final class DataJsonHarvester implements Harvester {
     @Override
     public HarvesterInfo info() {
         return INFO;
+    }
+
+    /**
+     * Reads the site's outbound HTTP policy.
+     *
+     * @throws IllegalArgumentException naming the policy key whose value is not valid
+     */
+    @Override
+    public void start(Settings settings) {
+        policy = OutboundPolicy.from(settings);
     }
 
     @Override
@@ -118,23 +145,14 @@ public final class DataJsonHarvester implements Harvester {
                     + "https URL");
         }
 
-        HttpClient client = HttpClient.newBuilder()
-                .connectTimeout(config.timeout())
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
-        HttpRequest request = HttpRequest.newBuilder(uri)
-                .timeout(config.timeout())
-                .header("Accept", "application/json")
-                .header("User-Agent", "harvest-datajson")
-                .GET()
-                .build();
         HttpResponse<InputStream> response;
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            response = download(uri, config.timeout());
         } catch (HttpTimeoutException e) {
             return GatherOutcome.failed("No response from " + url + " within " + config.timeout().toSeconds()
                     + " seconds");
         } catch (IOException e) {
+            // a policy refusal (OutboundRefusedException) lands here too: its message says what and which setting
             return GatherOutcome.failed("Could not download " + url + ": " + describe(e));
         }
 
@@ -159,6 +177,72 @@ public final class DataJsonHarvester implements Harvester {
                     : describe(e);
             return GatherOutcome.failed("The download of " + url + " broke off after " + context.emittedCount()
                     + " datasets: " + problem);
+        }
+    }
+
+    /**
+     * GETs a URL, following redirects here rather than in the client, so that each target is checked against the
+     * outbound policy before anything is sent to it.
+     *
+     * @return the first response that is not a redirect; its body is open
+     * @throws OutboundRefusedException if the policy refuses the URL, an address of its host, or a redirect
+     */
+    private HttpResponse<InputStream> download(URI first, Duration timeout) throws IOException, InterruptedException {
+        OutboundPolicy policy = this.policy;
+        HttpClient client = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        URI uri = first;
+        for (int redirects = 0; ; redirects++) {
+            checkBeforeConnecting(policy, uri);
+            HttpRequest request = HttpRequest.newBuilder(uri)
+                    .timeout(timeout)
+                    .header("Accept", "application/json")
+                    .header("User-Agent", "harvest-datajson")
+                    .GET()
+                    .build();
+            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            Optional<String> location = response.headers().firstValue("Location");
+            if (!REDIRECT_STATUSES.contains(response.statusCode()) || location.isEmpty()) {
+                return response;
+            }
+            response.body().close(); // a redirect's body is never read
+            if (redirects >= MAX_REDIRECTS) {
+                throw new IOException("more than " + MAX_REDIRECTS + " redirects");
+            }
+            URI next;
+            try {
+                next = uri.resolve(location.get());
+            } catch (IllegalArgumentException e) {
+                throw new IOException("HTTP " + response.statusCode() + " with a Location that is not a URL");
+            }
+            Optional<String> refusal = policy.redirectRefusal(uri, next);
+            if (refusal.isPresent()) {
+                throw new OutboundRefusedException(refusal.get());
+            }
+            uri = next;
+        }
+    }
+
+    /**
+     * Checks a URL, then every address its host resolves to, against the policy.
+     *
+     * <p>java.net.http has no DNS hook: it resolves the host again when it connects, so a DNS answer that changes
+     * between this check and the connection (DNS rebinding) is not caught. The CKAN harvester's OkHttp client checks
+     * the very addresses it connects to, in its DNS hook, and closes that window; this example stays with the JDK.
+     */
+    private static void checkBeforeConnecting(OutboundPolicy policy, URI uri) throws IOException {
+        Optional<String> refusal = policy.urlRefusal(uri);
+        if (refusal.isPresent()) {
+            throw new OutboundRefusedException("Refused by the outbound HTTP policy: " + refusal.get());
+        }
+        String host = uri.getHost();
+        if (host == null) {
+            throw new IOException("the URL has no host name that can be looked up");
+        }
+        for (InetAddress address : InetAddress.getAllByName(host)) {
+            policy.check(host, address);
         }
     }
 

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.harvest.api.GatherOutcome;
 import dev.harvest.api.NewHarvestObject;
 import dev.harvest.examples.demo.DemoCatalogServer;
+import dev.harvest.examples.testing.MapSettings;
 import dev.harvest.examples.testing.RecordingGatherContext;
 import dev.harvest.examples.testing.TestHttpServer;
 import dev.harvest.examples.testing.TestSources;
@@ -28,6 +29,7 @@ class DataJsonGatherTest {
 
     DataJsonGatherTest() throws Exception {
         server = new TestHttpServer();
+        harvester.start(MapSettings.allowingLoopback());
     }
 
     @AfterEach

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.harvest.api.GatherOutcome;
+import dev.harvest.examples.testing.MapSettings;
 import dev.harvest.examples.testing.RecordingGatherContext;
 import dev.harvest.examples.testing.TestHttpServer;
 import dev.harvest.examples.testing.TestSources;
@@ -45,7 +46,9 @@ class DataJsonLargeCatalogTest {
                 }
             });
 
-            GatherOutcome outcome = new DataJsonHarvester().gather(counting);
+            DataJsonHarvester harvester = new DataJsonHarvester();
+            harvester.start(MapSettings.allowingLoopback());
+            GatherOutcome outcome = harvester.gather(counting);
 
             assertEquals(GatherOutcome.fullListing(), outcome);
             assertEquals(DATASETS, counting.emittedCount());

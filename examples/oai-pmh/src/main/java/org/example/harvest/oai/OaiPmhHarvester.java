@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.harvest.api.*;
 import dev.harvest.api.catalog.*;
+import dev.harvest.api.http.*;
 import java.io.*;
 import java.net.*;
 import java.net.http.*;
@@ -29,14 +30,22 @@ import org.xml.sax.SAXException;
  *       deletes the dataset an earlier harvest made of it.
  * </ul>
  *
- * <p>Stateless and thread-safe, as the SPI requires.
+ * <p>Requests obey the site's {@link OutboundPolicy}, read in {@link #start(Settings)}: each URL and the addresses of
+ * its host are checked before the request, and redirects are followed here, at most {@value #MAX_REDIRECTS} in a row,
+ * each only where the policy allows it.
+ *
+ * <p>Thread-safe, and keeps no per-job state, as the SPI requires.
  */
 public final class OaiPmhHarvester implements Harvester {
 
     static final String OAI = "http://www.openarchives.org/OAI/2.0/", DC = "http://purl.org/dc/elements/1.1/";
     /** Bounds: pages per gather (stops a repository whose tokens loop) and bytes per response. */
-    static final int MAX_PAGES = 10_000, MAX_RESPONSE_BYTES = 32 << 20;
-    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+    static final int MAX_PAGES = 10_000, MAX_RESPONSE_BYTES = 32 << 20, MAX_REDIRECTS = 5;
+    /** Redirects are followed by {@link #download}, which checks each one against the outbound policy first. */
+    private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
+    /** Until {@link #start(Settings)}, the strictest policy: public addresses only, same-origin redirects only. */
+    private volatile OutboundPolicy policy = OutboundPolicy.defaults();
     /** Dublin Core elements kept as {@code dc_<element>} extras; repeated values are joined with "; ". */
     private static final List<String> EXTRAS = List.of("identifier", "contributor", "date", "publisher", "rights",
             "type", "format", "language", "source", "relation", "coverage");
@@ -58,6 +67,9 @@ public final class OaiPmhHarvester implements Harvester {
     @Override public HarvesterInfo info() {
         return new HarvesterInfo("oai_pmh", "OAI-PMH", "An OAI-PMH 2.0 repository's Dublin Core records; its base URL");
     }
+
+    /** Reads the site's outbound HTTP policy; a bad value throws an IllegalArgumentException naming its key. */
+    @Override public void start(Settings settings) { policy = OutboundPolicy.from(settings); }
 
     @Override public String validateConfig(String config, ValidationContext context) throws ConfigValidationException {
         parseConfig(config);
@@ -153,15 +165,55 @@ public final class OaiPmhHarvester implements Harvester {
         return ImportOutcome.created(context.catalog().createDataset(dataset).id());
     }
 
-    /** A GET of at most {@link #MAX_RESPONSE_BYTES}; anything but HTTP 200 is an error. */
-    private static byte[] download(String url) throws IOException, InterruptedException {
-        HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-                .timeout(java.time.Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream body = response.body()) {
-            if (response.statusCode() != 200) throw new IOException("HTTP " + response.statusCode());
-            byte[] bytes = body.readNBytes(MAX_RESPONSE_BYTES + 1);
-            if (bytes.length > MAX_RESPONSE_BYTES) throw new IOException("over " + MAX_RESPONSE_BYTES + " bytes");
-            return bytes;
+    /**
+     * A GET of at most {@link #MAX_RESPONSE_BYTES}, following redirects that the policy allows; anything but HTTP 200
+     * is an error. A refusal is an {@link OutboundRefusedException}; its message names the setting that would allow
+     * it.
+     */
+    private byte[] download(String url) throws IOException, InterruptedException {
+        OutboundPolicy policy = this.policy;
+        URI uri = URI.create(url);
+        for (int redirects = 0; ; redirects++) {
+            checkBeforeConnecting(policy, uri);
+            HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(uri)
+                    .timeout(java.time.Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream body = response.body()) {
+                Optional<String> location = response.headers().firstValue("Location");
+                if (REDIRECTS.contains(response.statusCode()) && location.isPresent()) { // its body is never read
+                    if (redirects >= MAX_REDIRECTS) throw new IOException("more than " + MAX_REDIRECTS + " redirects");
+                    URI next = resolve(uri, location.get(), response.statusCode());
+                    Optional<String> refusal = policy.redirectRefusal(uri, next);
+                    if (refusal.isPresent()) throw new OutboundRefusedException(refusal.get());
+                    uri = next;
+                    continue;
+                }
+                if (response.statusCode() != 200) throw new IOException("HTTP " + response.statusCode());
+                byte[] bytes = body.readNBytes(MAX_RESPONSE_BYTES + 1);
+                if (bytes.length > MAX_RESPONSE_BYTES) throw new IOException("over " + MAX_RESPONSE_BYTES + " bytes");
+                return bytes;
+            }
+        }
+    }
+
+    /**
+     * Checks a URL, then every address its host resolves to. java.net.http has no DNS hook and resolves the host again
+     * when it connects, so a DNS answer that changes in between (DNS rebinding) slips through; the CKAN harvester's
+     * OkHttp client checks in its DNS hook the very addresses it connects to, which closes that window.
+     */
+    private static void checkBeforeConnecting(OutboundPolicy policy, URI uri) throws IOException {
+        Optional<String> refusal = policy.urlRefusal(uri);
+        if (refusal.isPresent()) {
+            throw new OutboundRefusedException("Refused by the outbound HTTP policy: " + refusal.get());
+        }
+        if (uri.getHost() == null) throw new IOException("the URL has no host name that can be looked up");
+        for (InetAddress address : InetAddress.getAllByName(uri.getHost())) policy.check(uri.getHost(), address);
+    }
+
+    private static URI resolve(URI from, String location, int status) throws IOException {
+        try {
+            return from.resolve(location);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("HTTP " + status + " with a Location that is not a URL");
         }
     }
 

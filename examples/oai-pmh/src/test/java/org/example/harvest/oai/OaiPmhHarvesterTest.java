@@ -15,6 +15,7 @@ import dev.harvest.api.Harvester;
 import dev.harvest.api.HarvesterInfo;
 import dev.harvest.api.ImportContext;
 import dev.harvest.api.ImportOutcome;
+import dev.harvest.api.Settings;
 import dev.harvest.api.catalog.Dataset;
 import dev.harvest.testkit.FixtureRequest;
 import dev.harvest.testkit.FixtureResponse;
@@ -259,6 +260,11 @@ class OaiPmhHarvesterTest extends HarvesterContract {
         @Override
         public HarvesterInfo info() {
             return oai.info();
+        }
+
+        @Override
+        public void start(Settings settings) throws Exception {
+            oai.start(settings);
         }
 
         @Override

@@ -251,7 +251,8 @@ public final class HttpTransport {
             }
             Call call = client.newCall(request);
             call.timeout().timeout(left, TimeUnit.NANOSECONDS);
-            try (Response response = countedExecute(call)) {
+            try (InterruptibleCalls.Registration watched = InterruptibleCalls.register(call);
+                    Response response = countedExecute(call)) {
                 HttpUrl next = redirectTarget(request, response);
                 if (next != null) {
                     if (redirects >= MAX_REDIRECTS) {

@@ -148,13 +148,43 @@ class HostileRemoteTest {
         try (ServerSocket probe = new ServerSocket(0)) {
             closedPort = probe.getLocalPort();
         }
+        ServerSocket silent = silentServer(new java.util.concurrent.atomic.AtomicInteger());
+        HttpTransport transport = HttpTransport.builder().policy(MockCkan.LOOPBACK).maxAttempts(1)
+                .readTimeout(Duration.ofMillis(300)).callTimeout(Duration.ofSeconds(10)).build();
+
+        String closed = failure(transport, "http://127.0.0.1:" + closedPort).replace(":" + closedPort, ":PORT");
+        String silentMessage = failure(transport, "http://127.0.0.1:" + silent.getLocalPort())
+                .replace(":" + silent.getLocalPort(), ":PORT");
+
+        assertEquals("Request error: could not connect to 127.0.0.1 (GET http://127.0.0.1:PORT/api/3/action/"
+                + "package_show?id=x)", closed);
+        assertEquals(closed, silentMessage);
+    }
+
+    /** A server that accepts connections, reads their requests, counts them, and never answers. */
+    private ServerSocket silentServer(java.util.concurrent.atomic.AtomicInteger requests) throws IOException {
         ServerSocket silent = new ServerSocket(0);
         open.add(silent);
         Thread acceptor = new Thread(() -> {
             List<Socket> held = new ArrayList<>();
             try {
                 while (true) {
-                    held.add(silent.accept()); // accepts and never answers
+                    Socket socket = silent.accept(); // accepts and never answers
+                    held.add(socket);
+                    Thread reader = new Thread(() -> {
+                        try {
+                            var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                                    java.nio.charset.StandardCharsets.ISO_8859_1));
+                            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                                // the request's head, up to the blank line
+                            }
+                            requests.incrementAndGet();
+                        } catch (IOException closed) {
+                            // the client went away
+                        }
+                    });
+                    reader.setDaemon(true);
+                    reader.start();
                 }
             } catch (IOException closed) {
                 held.forEach(socket -> {
@@ -168,16 +198,38 @@ class HostileRemoteTest {
         });
         acceptor.setDaemon(true);
         acceptor.start();
-        HttpTransport transport = HttpTransport.builder().policy(MockCkan.LOOPBACK).maxAttempts(1)
-                .readTimeout(Duration.ofMillis(300)).callTimeout(Duration.ofSeconds(10)).build();
+        return silent;
+    }
 
-        String closed = failure(transport, "http://127.0.0.1:" + closedPort).replace(":" + closedPort, ":PORT");
-        String silentMessage = failure(transport, "http://127.0.0.1:" + silent.getLocalPort())
-                .replace(":" + silent.getLocalPort(), ":PORT");
+    @Test
+    void aRequestToASilentRemoteEndsSoonAfterItsThreadIsInterrupted() throws Exception {
+        // a consumer stopping (SIGTERM) interrupts its workers; a blocked socket read ignores the interrupt
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        ServerSocket silent = silentServer(accepted);
+        HttpTransport transport = HttpTransport.builder().policy(MockCkan.LOOPBACK).maxAttempts(3)
+                .readTimeout(Duration.ofSeconds(100)).callTimeout(Duration.ofSeconds(120)).build();
+        CkanApi api = new CkanApi("http://127.0.0.1:" + silent.getLocalPort(), null, null, transport);
+        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<?> request = worker.submit(() -> {
+                api.get("package_search", List.of(Map.entry("rows", "10")));
+                return null;
+            });
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (accepted.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(1, accepted.get(), "the request reached the silent remote");
+            Thread.sleep(300); // the client sent its request: let it block reading the answer that never comes
+            request.cancel(true); // interrupts the worker
 
-        assertEquals("Request error: could not connect to 127.0.0.1 (GET http://127.0.0.1:PORT/api/3/action/"
-                + "package_show?id=x)", closed);
-        assertEquals(closed, silentMessage);
+            worker.shutdown();
+            assertTrue(worker.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS),
+                    "the request ended within seconds of the interrupt, not at its 100 s read timeout");
+            assertEquals(1, accepted.get(), "an interrupted request is not retried");
+        } finally {
+            worker.shutdownNow();
+        }
     }
 
     private static String failure(HttpTransport transport, String base) {

@@ -30,7 +30,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,9 +147,6 @@ public final class DataJsonHarvester implements Harvester {
         HttpResponse<InputStream> response;
         try {
             response = download(uri, config.timeout());
-        } catch (HttpTimeoutException e) {
-            return GatherOutcome.failed("No response from " + url + " within " + config.timeout().toSeconds()
-                    + " seconds");
         } catch (IOException e) {
             // a policy refusal (OutboundRefusedException) lands here too: its message says what and which setting
             return GatherOutcome.failed("Could not download " + url + ": " + describe(e));
@@ -202,7 +198,14 @@ public final class DataJsonHarvester implements Harvester {
                     .header("User-Agent", "harvest-datajson")
                     .GET()
                     .build();
-            HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response;
+            try {
+                response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                // refused, reset, silent or unresolvable all read alike, so that errors cannot map ports
+                throw new IOException("could not connect to " + uri.getHost() + ", or it did not answer within "
+                        + timeout.toSeconds() + " seconds");
+            }
             Optional<String> location = response.headers().firstValue("Location");
             if (!REDIRECT_STATUSES.contains(response.statusCode()) || location.isEmpty()) {
                 return response;

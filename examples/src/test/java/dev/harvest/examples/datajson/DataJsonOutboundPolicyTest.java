@@ -63,6 +63,30 @@ class DataJsonOutboundPolicyTest {
     }
 
     @Test
+    void connectionFailuresReadAlikeWhetherThePortIsClosedOrSilent() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) { // accepts (backlog) and never answers
+            String closed = failureOfWithTimeout("http://127.0.0.1:" + closedPort + "/data.json")
+                    .replace(":" + closedPort + "/", ":PORT/");
+            String silentMessage = failureOfWithTimeout("http://127.0.0.1:" + silent.getLocalPort() + "/data.json")
+                    .replace(":" + silent.getLocalPort() + "/", ":PORT/");
+
+            assertEquals("Could not download http://127.0.0.1:PORT/data.json: could not connect to 127.0.0.1, or it"
+                    + " did not answer within 1 seconds", closed);
+            assertEquals(closed, silentMessage);
+        }
+    }
+
+    private String failureOfWithTimeout(String url) throws Exception {
+        harvester.start(new MapSettings(Map.of(OutboundPolicy.ALLOW_PRIVATE_ADDRESSES, "true")));
+        context = new RecordingGatherContext(TestSources.dataJsonSource(url, "{\"timeout_seconds\": 1}"));
+        return assertInstanceOf(GatherOutcome.Failed.class, harvester.gather(context)).message();
+    }
+
+    @Test
     void aSourceOnALoopbackAddressIsRefusedByDefaultNamingTheSettingThatAllowsIt() throws Exception {
         String url = remote.serveJson("/data.json", CATALOG);
 

@@ -175,8 +175,15 @@ public final class OaiPmhHarvester implements Harvester {
         URI uri = URI.create(url);
         for (int redirects = 0; ; redirects++) {
             checkBeforeConnecting(policy, uri);
-            HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(uri)
-                    .timeout(java.time.Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response;
+            try {
+                response = HTTP.send(HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(60)).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                // refused, reset, silent or unresolvable all read alike, so that errors cannot map ports
+                throw new IOException("could not connect to " + uri.getHost() + ", or it did not answer within 60"
+                        + " seconds");
+            }
             try (InputStream body = response.body()) {
                 Optional<String> location = response.headers().firstValue("Location");
                 if (REDIRECTS.contains(response.statusCode()) && location.isPresent()) { // its body is never read

@@ -113,6 +113,21 @@ class OaiPmhOutboundPolicyTest {
     }
 
     @Test
+    void aClosedPortReadsAsCouldNotConnectWithoutTheSocketsOwnWords() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + closedPort + "/oai";
+        try (HarvestTestBed testBed = testBed(Map.of())) {
+            String error = onlyGatherError(testBed.harvest(testBed.source("closed", url, "")));
+
+            assertEquals("Could not read the OAI-PMH response http://127.0.0.1:" + closedPort + FIRST_REQUEST
+                    + ": could not connect to 127.0.0.1, or it did not answer within 60 seconds", error);
+        }
+    }
+
+    @Test
     void aCrossOriginRedirectIsFollowedWhenTheSiteAllowsIt() {
         internal.serveResource("/oai", XML, "oai/ListRecords-page2.xml");
         redirectEverythingTo(internal);

@@ -39,6 +39,37 @@ import picocli.CommandLine.Model.CommandSpec;
 /** The {@code harvester} subcommands. */
 final class Commands {
 
+    /**
+     * Opens the engine of a long-running process (a consumer, {@code serve}) and its broker, waiting for them with
+     * backoff, one log line per retry, instead of exiting: a supervised deployment survives a restart of its
+     * database or broker. A SIGTERM meanwhile ends the process at once, as nothing was taken yet.
+     *
+     * @param open opens the engine
+     * @return the open engine, or null if SIGTERM arrived just as it opened (the process is ending)
+     */
+    static Harvest openWaitingForServices(java.util.function.Supplier<Harvest> open) {
+        Thread startingHook = new Thread(() -> Runtime.getRuntime().halt(0), "shutdown-while-starting");
+        Runtime.getRuntime().addShutdownHook(startingHook);
+        dev.harvest.core.engine.StartupRetry retry = dev.harvest.core.engine.StartupRetry.forConsumers();
+        Harvest harvest = retry.open("the harvest database", open,
+                dev.harvest.core.engine.StartupRetry.causedBy(dev.harvest.core.db.DatabaseUnavailableException.class));
+        if (!harvest.queueType().equals("memory")) {
+            try {
+                retry.open("the " + harvest.queueType() + " queue", harvest::queue,
+                        dev.harvest.core.engine.StartupRetry.causedBy(dev.harvest.api.queue.QueueException.class));
+            } catch (RuntimeException e) {
+                harvest.close();
+                throw e;
+            }
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(startingHook);
+        } catch (IllegalStateException shuttingDown) {
+            return null; // the starting hook ends the process
+        }
+        return harvest;
+    }
+
     private Commands() {}
 
     /** {@code -h}/{@code --help} on every subcommand: prints its usage and exits 0. */
@@ -544,28 +575,9 @@ final class Commands {
 
         @Override
         public Integer call() throws Exception {
-            // a consumer started with (or before) its database or broker waits for them, one log line per retry,
-            // instead of exiting: a supervised deployment survives their restarts
-            // SIGTERM while still starting (waiting for the database, say): nothing was taken, so stop cleanly
-            Thread startingHook = new Thread(() -> Runtime.getRuntime().halt(0), "shutdown-while-starting");
-            Runtime.getRuntime().addShutdownHook(startingHook);
-            dev.harvest.core.engine.StartupRetry retry = dev.harvest.core.engine.StartupRetry.forConsumers();
-            Harvest harvest = retry.open("the harvest database", this::openHarvest,
-                    dev.harvest.core.engine.StartupRetry.causedBy(
-                            dev.harvest.core.db.DatabaseUnavailableException.class));
-            if (!harvest.queueType().equals("memory")) {
-                try {
-                    retry.open("the " + harvest.queueType() + " queue", harvest::queue,
-                            dev.harvest.core.engine.StartupRetry.causedBy(dev.harvest.api.queue.QueueException.class));
-                } catch (RuntimeException e) {
-                    harvest.close();
-                    throw e;
-                }
-            }
-            try {
-                Runtime.getRuntime().removeShutdownHook(startingHook);
-            } catch (IllegalStateException shuttingDown) {
-                return 0; // SIGTERM arrived just now: the starting hook ends the process
+            Harvest harvest = openWaitingForServices(this::openHarvest);
+            if (harvest == null) {
+                return 0; // SIGTERM arrived while starting
             }
             // not try-with-resources: on SIGTERM the shutdown hook closes the engine once the workers have stopped
             return run(harvest);

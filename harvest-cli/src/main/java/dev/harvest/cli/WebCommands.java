@@ -84,8 +84,13 @@ final class WebCommands {
             config = config.withDatabaseUse(databaseUse(config));
             UserRecipients recipients = new UserRecipients();
             // not try-with-resources: on SIGTERM the shutdown hook closes the engine once everything has stopped
-            Harvest harvest = Harvest.builder(config).classLoader(PluginFolder.classLoader(root(), err()))
-                    .notificationRecipients(recipients).build();
+            HarvestConfig site = config;
+            ClassLoader plugins = PluginFolder.classLoader(root(), err());
+            Harvest harvest = Commands.openWaitingForServices(() -> Harvest.builder(site).classLoader(plugins)
+                    .notificationRecipients(recipients).build());
+            if (harvest == null) {
+                return 0; // SIGTERM arrived while starting
+            }
             try {
                 UserStore users = users(harvest);
                 recipients.attach(users);

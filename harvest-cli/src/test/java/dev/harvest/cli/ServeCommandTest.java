@@ -12,6 +12,7 @@ import dev.harvest.api.catalog.GroupKind;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.testing.ExternalServices;
+import dev.harvest.core.testing.TcpProxy;
 import dev.harvest.core.testing.TestDatabases;
 import java.io.IOException;
 import java.io.InputStream;
@@ -201,6 +202,33 @@ class ServeCommandTest {
         assertTrue(serve.waitFor(60, TimeUnit.SECONDS), "serve stops on SIGTERM");
         assertEquals(0, serve.exitValue());
         assertTrue(Files.readString(dir.resolve("serve.log")).contains("Stopped serve"));
+    }
+
+    @Test
+    void serveWaitsForADatabaseThatDropsItsConnectionsDuringStartUpInsteadOfExiting() throws Exception {
+        ExternalServices.requirePostgres();
+        try (TcpProxy proxy = new TcpProxy(ExternalServices.postgresHost(), ExternalServices.postgresPort())) {
+            // past the login, into the schema migration: what a database restarting under serve does
+            proxy.cutNext(3, 1500);
+            config = dir.resolve("harvest.ini");
+            Files.writeString(config, "harvest.db.url = jdbc:postgresql://127.0.0.1:" + proxy.port() + "/"
+                    + ExternalServices.postgresJdbcUrl().replaceAll(".*/", "") + "?currentSchema="
+                    + TestDatabases.newPostgresSchema() + "\nharvest.db.user = " + ExternalServices.postgresUser()
+                    + "\nharvest.db.pool_size = 3\nckan.harvest.mq.type = memory\n");
+            int port;
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            serve = launch("serve", "--port", Integer.toString(port));
+
+            awaitUp(HttpClient.newHttpClient(), "http://127.0.0.1:" + port);
+
+            assertTrue(proxy.cut() >= 1, "connections cut: " + proxy.cut());
+            assertTrue(log().contains("Cannot open the harvest database (attempt 1): "), log());
+            serve.destroy(); // SIGTERM
+            assertTrue(serve.waitFor(60, TimeUnit.SECONDS), "serve stops on SIGTERM");
+            assertEquals(0, serve.exitValue());
+        }
     }
 
     private static JsonNode call(HttpClient client, HttpRequest request) throws IOException, InterruptedException {

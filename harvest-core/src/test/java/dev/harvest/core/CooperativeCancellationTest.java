@@ -123,21 +123,7 @@ class CooperativeCancellationTest {
         assertEquals(1, queue.waitingCount(QueueName.GATHER), "the gather message went back to the queue");
 
         paging.release();
-        ConsumerRunner next = harvest.engine().consumer(queue, QueueName.GATHER, 1);
-        ConsumerRunner fetch = harvest.engine().consumer(queue, QueueName.FETCH, 2);
-        next.start();
-        fetch.start();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!harvest.queries().findJob(job.id()).orElseThrow().status().equals("Finished")
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-        } finally {
-            next.stop();
-            fetch.stop();
-        }
-        JobReport report = harvest.report(job.id());
+        JobReport report = InProcessConsumers.untilJobEnds(harvest, queue, job.id(), 2);
         assertEquals("Finished", report.job().status());
         assertEquals(List.of(), report.gatherErrors());
         assertEquals(40, report.stats().count("added"), "each record once: the resumed gather skipped the stored ones");

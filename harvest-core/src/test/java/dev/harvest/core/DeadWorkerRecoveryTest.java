@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.harvest.api.HarvestJob;
 import dev.harvest.api.queue.QueueName;
-import dev.harvest.core.engine.ConsumerRunner;
 import dev.harvest.core.engine.Engine;
 import dev.harvest.core.queue.InMemoryHarvestQueue;
 import dev.harvest.core.testing.MutableClock;
@@ -67,18 +66,7 @@ class DeadWorkerRecoveryTest {
         clock.advance(Duration.ofSeconds(2));
         assertEquals(5, harvest.run().objectsRequeued(), "91 s after the claim, every object is back in the queue");
 
-        ConsumerRunner survivor = harvest.engine().consumer(queue, QueueName.FETCH, 1);
-        survivor.start();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!harvest.queries().findJob(job.id()).orElseThrow().status().equals("Finished")
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-        } finally {
-            survivor.stop();
-        }
-        JobReport report = harvest.report(job.id());
+        JobReport report = InProcessConsumers.untilJobEnds(harvest, queue, job.id(), 1);
         assertEquals("Finished", report.job().status());
         assertEquals(5, report.stats().count("added"));
         assertEquals(0, report.stats().count("errored"));
@@ -104,21 +92,7 @@ class DeadWorkerRecoveryTest {
         clock.advance(Duration.ofSeconds(2));
         assertEquals(1, harvest.run().jobsRequeued(), "91 s after the claim, the job is back in the gather queue");
 
-        ConsumerRunner gather = harvest.engine().consumer(queue, QueueName.GATHER, 1);
-        ConsumerRunner fetch = harvest.engine().consumer(queue, QueueName.FETCH, 1);
-        gather.start();
-        fetch.start();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!harvest.queries().findJob(job.id()).orElseThrow().status().equals("Finished")
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-        } finally {
-            gather.stop();
-            fetch.stop();
-        }
-        JobReport report = harvest.report(job.id());
+        JobReport report = InProcessConsumers.untilJobEnds(harvest, queue, job.id(), 1);
         assertEquals("Finished", report.job().status());
         assertEquals(3, report.stats().count("added"));
     }

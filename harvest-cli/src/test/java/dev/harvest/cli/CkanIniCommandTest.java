@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -67,15 +65,12 @@ class CkanIniCommandTest {
                 [formatter_generic]
                 format = %%(asctime)s %%(levelname)-5.5s [%%(name)s] %%(message)s
                 """.formatted(UUID.randomUUID()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
 
-        int code = HarvesterCommand.execute(new String[] {"-c", ini.toString(), "--plugins",
-            dir.resolve("none").toString(), "source", "portal-x", "http://remote.example.org/", "ckan"},
-                new PrintWriter(out), new PrintWriter(err));
+        CliRunner.Result result = CliRunner.onSite(ini, dir.resolve("none"), "source", "portal-x",
+                "http://remote.example.org/", "ckan");
 
-        assertEquals(0, code, () -> out + "\n" + err);
-        assertTrue(err.toString().contains("Ignoring a ckan.harvest key of the CKAN configuration file that harvest"
-                + " does not read: ckan.harvest.mq.stale_check"), err::toString);
+        assertEquals(0, result.code(), () -> result.out() + "\n" + result.err());
+        assertTrue(result.err().contains("Ignoring a ckan.harvest key of the CKAN configuration file that harvest"
+                + " does not read: ckan.harvest.mq.stale_check"), result::err);
     }
 }

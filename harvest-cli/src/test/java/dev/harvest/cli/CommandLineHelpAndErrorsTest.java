@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import dev.harvest.cli.CliRunner.Result;
 import dev.harvest.core.testing.ExternalServices;
 import dev.harvest.core.testing.TestDatabases;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -39,13 +38,8 @@ class CommandLineHelpAndErrorsTest {
 
     private CommandLogAppender console;
 
-    record Result(int code, String out, String err) {}
-
     private static Result harvester(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        return CliRunner.run(args);
     }
 
     /** The production console (logback.xml's), on the root logger, as in the shipped jar. */

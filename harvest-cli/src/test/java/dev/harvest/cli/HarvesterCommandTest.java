@@ -1,15 +1,12 @@
 package dev.harvest.cli;
 
+import static dev.harvest.cli.CliRunner.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.harvest.core.testing.ExternalServices;
-import dev.harvest.core.testing.TestDatabases;
+import dev.harvest.cli.CliRunner.Result;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +23,6 @@ class HarvesterCommandTest {
 
     private Path config;
 
-    record Result(int code, String out, String err) {}
-
     @BeforeEach
     void writeConfig() throws IOException {
         // the demo catalog and test remotes listen on loopback, which the outbound policy refuses by default
@@ -36,33 +31,22 @@ class HarvesterCommandTest {
     }
 
     private Path writeConfig(String content) throws IOException {
-        Path file = dir.resolve("harvest-" + UUID.randomUUID() + ".ini");
-        Files.writeString(file, content);
-        return file;
+        return SiteConfig.write(dir, "ini", content);
     }
 
     private Result harvester(Path configFile, String... args) {
-        List<String> all = new ArrayList<>(List.of("--config", configFile.toString(), "--plugins",
-                dir.resolve("no-plugins").toString()));
-        all.addAll(List.of(args));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        return CliRunner.run(List.of("--config", configFile.toString(), "--plugins",
+                dir.resolve("no-plugins").toString()), args);
     }
 
     private Result harvester(String... args) {
         return harvester(config, args);
     }
 
-    private static void assertOk(Result result) {
-        assertEquals(0, result.code(), () -> "stdout: " + result.out() + "\nstderr: " + result.err());
-    }
-
     @Test
     void initdbCreatesTheTables() {
         Result result = harvester("initdb");
-        assertOk(result);
+        ok(result);
         assertEquals("DB tables created\n", result.out());
     }
 
@@ -70,14 +54,14 @@ class HarvesterCommandTest {
     void sourceCreatesAndShowsASourceWithTheOriginalArgumentOrder() {
         Result created = harvester("source", "my-source", "http://remote.example.org", "scripted", "My title", "true",
                 "", "WEEKLY", "{\"guids\": [\"x1\"]}");
-        assertOk(created);
+        ok(created);
         assertTrue(created.out().startsWith("Created new harvest source:\nSource id: "), created.out());
         assertTrue(created.out().contains("\tname: my-source\n\turl: http://remote.example.org\n\ttype: scripted\n"
                 + "\tactive: True\n\tfrequency: WEEKLY\n\tjobs: 0\n"), created.out());
         assertTrue(created.out().endsWith("There is 1 harvest source\n"));
 
         Result shown = harvester("source", "my-source");
-        assertOk(shown);
+        ok(shown);
         assertTrue(shown.out().contains("\tname: my-source\n"));
     }
 
@@ -124,22 +108,22 @@ class HarvesterCommandTest {
 
     @Test
     void theSameUrlAndConfigCannotBeASecondSource() {
-        assertOk(harvester("source", "first", "http://remote.example.org/", "scripted"));
+        ok(harvester("source", "first", "http://remote.example.org/", "scripted"));
         Result second = harvester("source", "second", "http://remote.example.org", "scripted");
         assertEquals(1, second.code());
         assertTrue(second.err().contains("Validation error: url: There already is a Harvest Source for this URL"
                 + " (& config): url=http://remote.example.org config="), second.err());
-        assertOk(harvester("source", "third", "http://remote.example.org", "scripted", "t", "true", "", "MANUAL",
+        ok(harvester("source", "third", "http://remote.example.org", "scripted", "t", "true", "", "MANUAL",
                 "{\"guids\": []}"));
     }
 
     @Test
     void sourcesListsActiveOnesAndAllIncludesRemovedOnes() {
-        assertOk(harvester("source", "kept", "http://a.example.org", "scripted"));
-        assertOk(harvester("source", "removed", "http://b.example.org", "scripted"));
+        ok(harvester("source", "kept", "http://a.example.org", "scripted"));
+        ok(harvester("source", "removed", "http://b.example.org", "scripted"));
 
         Result removed = harvester("rmsource", "removed");
-        assertOk(removed);
+        ok(removed);
         assertEquals("Removed harvest source: removed\n", removed.out());
 
         Result active = harvester("sources");
@@ -153,9 +137,9 @@ class HarvesterCommandTest {
 
     @Test
     void jobCreatesAndStartsAJobAndASecondOneIsRefused() {
-        assertOk(harvester("source", "src", "http://a.example.org", "scripted"));
+        ok(harvester("source", "src", "http://a.example.org", "scripted"));
         Result job = harvester("job", "src");
-        assertOk(job);
+        ok(job);
         assertTrue(job.out().contains("\t\tstatus: Running\n"), job.out());
 
         Result again = harvester("job", "src");
@@ -172,10 +156,10 @@ class HarvesterCommandTest {
 
     @Test
     void runTestHarvestsASourceAndPrintsTheJobReport() {
-        assertOk(harvester("source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+        ok(harvester("source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
                 "{\"guids\": [\"x1\", \"x2\", \"x3\"], \"fail_import\": \"x3\"}"));
         Result result = harvester("run_test", "src");
-        assertOk(result);
+        ok(result);
         assertTrue(result.out().contains(": Finished\n\tadded: 2, updated: 0, not modified: 0, deleted: 0, errored: 1\n"),
                 result.out());
         assertTrue(result.out().contains("\t\t- x3: Invalid package with GUID x3: title missing"), result.out());
@@ -188,43 +172,40 @@ class HarvesterCommandTest {
 
     @Test
     void runTestWorksOnPostgresqlToo() throws IOException {
-        ExternalServices.requirePostgres();
-        String schema = TestDatabases.newPostgresSchema();
-        Path pg = writeConfig("harvest.db.url = " + ExternalServices.postgresJdbcUrl() + "?currentSchema=" + schema
-                + "\nharvest.db.user = " + ExternalServices.postgresUser() + "\nckan.harvest.mq.type = memory\n");
-        assertOk(harvester(pg, "initdb"));
-        assertOk(harvester(pg, "source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+        Path pg = writeConfig(SiteConfig.postgres() + "ckan.harvest.mq.type = memory\n");
+        ok(harvester(pg, "initdb"));
+        ok(harvester(pg, "source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
                 "{\"guids\": [\"p1\", \"p2\"]}"));
         Result result = harvester(pg, "run_test", "src");
-        assertOk(result);
+        ok(result);
         assertTrue(result.out().contains("Finished\n\tadded: 2,"), result.out());
     }
 
     @Test
     void runStartsPendingJobsAndWithTheInProcessQueueRunsThemToTheEnd() {
-        assertOk(harvester("source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+        ok(harvester("source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
                 "{\"guids\": [\"r1\", \"r2\"]}"));
         Result job = harvester("job", "src");
-        assertOk(job);
+        ok(job);
         // the job's message died with the previous process: run re-queues it and runs it here
         Result run = harvester("run");
-        assertOk(run);
+        ok(run);
         assertTrue(run.out().contains("Finished\n\tadded: 2,"), run.out());
         Result second = harvester("run");
-        assertOk(second);
+        ok(second);
         assertTrue(second.out().startsWith("Scheduled 0, started 0, finished 0, timed out 0 job(s)"), second.out());
     }
 
     @Test
     void aConfigurationWithoutADatabaseKeyIsTheEmbeddedDefaultAndRunFinishesItsJobs() throws IOException {
         Path embedded = writeConfig("harvest.data_dir = " + dir.resolve("data") + "\n");
-        assertOk(harvester(embedded, "source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+        ok(harvester(embedded, "source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
                 "{\"guids\": [\"e1\"]}"));
-        assertOk(harvester(embedded, "job", "src"));
+        ok(harvester(embedded, "job", "src"));
 
         Result run = harvester(embedded, "run");
 
-        assertOk(run);
+        ok(run);
         assertTrue(run.out().contains("Finished\n\tadded: 1,"), run.out());
         assertEquals(1, harvester(embedded, "fetch_consumer").code(), "the in-process queue serves no consumers");
     }
@@ -235,7 +216,7 @@ class HarvesterCommandTest {
         assertEquals(1, gather.code());
         assertTrue(gather.err().contains("gather_consumer needs a queue shared between processes"), gather.err());
         Result purge = harvester("purge_queues");
-        assertOk(purge);
+        ok(purge);
         assertEquals("Purged 0 message(s) from the gather queue and 0 from the fetch queue\n", purge.out());
     }
 
@@ -266,7 +247,7 @@ class HarvesterCommandTest {
     void configListPrintsEverySettingWithItsDefaultAndOwnerWithoutOpeningTheDatabase() throws IOException {
         Result result = harvester(writeConfig("harvest.db.url = jdbc:postgresql://127.0.0.1:1/unreachable\n"),
                 "config", "--list");
-        assertOk(result);
+        ok(result);
         assertTrue(result.out().contains("harvest.object_batch_size = 50\n\tharvest-core: "), result.out());
         assertTrue(result.out().contains("harvest.ckan.read_timeout = 60\n\tharvester ckan: "), result.out());
         assertTrue(result.out().contains("harvest.catalog.ckan.url = (none)\n\tcatalog ckan: "), result.out());
@@ -290,11 +271,11 @@ class HarvesterCommandTest {
     @Test
     void theDemoCatalogHarvestsAsACkanPortalAndAsDataJson() throws Exception {
         try (var demo = dev.harvest.examples.demo.DemoCatalogServer.start(0)) {
-            assertOk(harvester("source", "demo-ckan", demo.ckanUrl(), "ckan", "Demo CKAN"));
-            assertOk(harvester("source", "demo-datajson", demo.catalogUrl(), "datajson", "Demo DCAT-US"));
+            ok(harvester("source", "demo-ckan", demo.ckanUrl(), "ckan", "Demo CKAN"));
+            ok(harvester("source", "demo-datajson", demo.catalogUrl(), "datajson", "Demo DCAT-US"));
 
             Result ckan = harvester("run_test", "demo-ckan");
-            assertOk(ckan);
+            ok(ckan);
             assertTrue(ckan.out().contains(": Finished\n\tadded: 12, updated: 0, not modified: 0, deleted: 0,"
                     + " errored: 0\n"), ckan.out());
             Result again = harvester("run_test", "demo-ckan");
@@ -307,19 +288,19 @@ class HarvesterCommandTest {
 
     @Test
     void clearsourceHistoryKeepsDatasetsAndClearsourceDeletesThem() {
-        assertOk(harvester("source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+        ok(harvester("source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
                 "{\"guids\": [\"h1\", \"h2\"]}"));
-        assertOk(harvester("run_test", "src"));
+        ok(harvester("run_test", "src"));
 
         Result history = harvester("clearsource_history", "src");
-        assertOk(history);
+        ok(history);
         assertEquals("Cleared job history of harvest source: src\n", history.out());
         assertTrue(harvester("jobs").out().endsWith("There are 0 harvest jobs\n"));
         assertTrue(harvester("run_test", "src").out().contains("updated: 0, not modified: 2"),
                 "the datasets were kept, so the next harvest finds them");
 
         Result cleared = harvester("clearsource", "src");
-        assertOk(cleared);
+        ok(cleared);
         assertEquals("Cleared harvest source: src (2 datasets deleted)\n", cleared.out());
         assertTrue(harvester("source", "src").out().contains("\tjobs: 0\n"), "the source itself is kept");
     }
@@ -329,9 +310,9 @@ class HarvesterCommandTest {
         String url = "jdbc:h2:mem:cli-log-" + UUID.randomUUID();
         Path logged = writeConfig("harvest.db.url = " + url + "\nckan.harvest.mq.type = memory\n"
                 + "ckan.harvest.log_scope = 0\nckan.harvest.log_level = info\nckan.harvest.log_timeframe = 0\n");
-        assertOk(harvester(logged, "source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
+        ok(harvester(logged, "source", "src", "http://a.example.org", "scripted", "t", "true", "", "MANUAL",
                 "{\"guids\": [\"l1\"]}"));
-        assertOk(harvester(logged, "run_test", "src"));
+        ok(harvester(logged, "run_test", "src"));
 
         List<String> levels = new ArrayList<>();
         List<String> contents = new ArrayList<>();
@@ -346,7 +327,7 @@ class HarvesterCommandTest {
         assertFalse(levels.contains("DEBUG"), "log_level info keeps debug records out");
 
         Result cleaned = harvester(logged, "clean_harvest_log");
-        assertOk(cleaned);
+        ok(cleaned);
         assertTrue(cleaned.out().matches("Deleted [1-9][0-9]* harvest_log record\\(s\\)\n"), cleaned.out());
     }
 
@@ -364,9 +345,9 @@ class HarvesterCommandTest {
             // the demo server reads like a CKAN but has no write API: every import must fail on the target, alone
             Path target = writeConfig(db + "harvest.catalog.ckan.url = " + demo.ckanUrl()
                     + "\nharvest.catalog.ckan.api_key = token\n");
-            assertOk(harvester(target, "source", "demo", demo.ckanUrl(), "ckan"));
+            ok(harvester(target, "source", "demo", demo.ckanUrl(), "ckan"));
             Result result = harvester(target, "run_test", "demo");
-            assertOk(result);
+            ok(result);
             assertTrue(result.out().contains("added: 0, updated: 0, not modified: 0, deleted: 0, errored: 12"),
                     result.out());
             assertTrue(result.out().contains("failed: HTTP error: 404 " + demo.ckanUrl() + "/api/3/action/package_create"),
@@ -377,7 +358,7 @@ class HarvesterCommandTest {
     @Test
     void harvestersInfoListsTheDiscoveredHarvesters() {
         Result result = harvester("harvesters_info");
-        assertOk(result);
+        ok(result);
         assertTrue(result.out().contains("scripted\tScripted\t"), result.out());
         assertTrue(result.out().contains("datajson\t"), result.out());
     }

@@ -6,25 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.harvest.api.HarvestJob;
+import dev.harvest.cli.CliRunner.Result;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.progress.ProgressFormat;
 import dev.harvest.core.store.HarvestQueries.ObjectSummary;
-import dev.harvest.core.testing.ExternalServices;
 import dev.harvest.core.testing.MutableClock;
 import dev.harvest.core.testing.TestDatabases;
 import dev.harvest.core.testing.TestDatabases.Kind;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -43,31 +38,14 @@ class JobStagesCommandsTest {
 
     private Path config;
 
-    record Result(int code, String out, String err) {}
-
     private void site(Kind kind) throws IOException {
-        String database;
-        if (kind == Kind.H2) {
-            database = "harvest.db.url = jdbc:h2:mem:stages-" + UUID.randomUUID() + "\n";
-        } else {
-            ExternalServices.requirePostgres();
-            database = "harvest.db.url = " + ExternalServices.postgresJdbcUrl() + "?currentSchema="
-                    + TestDatabases.newPostgresSchema() + "\nharvest.db.user = " + ExternalServices.postgresUser()
-                    + "\n";
-        }
-        config = dir.resolve("harvest-" + UUID.randomUUID() + ".ini");
-        Files.writeString(config, database + "ckan.harvest.mq.type = memory\n");
+        config = SiteConfig.write(dir, "ini",
+                SiteConfig.database(kind, "stages", "") + "ckan.harvest.mq.type = memory\n");
     }
 
+    /** Runs a command that must succeed. */
     private Result harvester(String... args) {
-        List<String> all = new ArrayList<>(List.of("-c", config.toString(), "--plugins",
-                dir.resolve("no-plugins").toString()));
-        all.addAll(List.of(args));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        assertEquals(0, code, () -> "stdout: " + out + "\nstderr: " + err);
-        return new Result(code, out.toString(), err.toString());
+        return CliRunner.ok(CliRunner.onSite(config, dir.resolve("no-plugins"), args));
     }
 
     /** The site's engine on a clock an hour behind, so that what it does now is an hour old for the commands. */

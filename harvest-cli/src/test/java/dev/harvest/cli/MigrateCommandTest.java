@@ -1,14 +1,14 @@
 package dev.harvest.cli;
 
+import static dev.harvest.cli.CliRunner.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.harvest.cli.CliRunner.Result;
 import dev.harvest.core.testing.CkanSiteDatabase;
 import dev.harvest.core.testing.CkanSiteHistory;
 import dev.harvest.core.testing.ExternalServices;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +27,6 @@ class MigrateCommandTest {
     CkanSiteDatabase ckan;
     Path config;
 
-    record Result(int code, String out, String err) {}
-
     @BeforeEach
     void aCkanSiteWithHistory() throws Exception {
         ckan = CkanSiteDatabase.create();
@@ -40,19 +38,12 @@ class MigrateCommandTest {
     }
 
     Path writeConfig(String content) throws IOException {
-        Path file = dir.resolve("harvest-" + UUID.randomUUID() + ".properties");
-        Files.writeString(file, content);
-        return file;
+        return SiteConfig.write(dir, "properties", content);
     }
 
     Result harvester(Path configFile, String... args) {
-        List<String> all = new ArrayList<>(List.of("--config", configFile.toString(), "--plugins",
-                dir.resolve("no-plugins").toString()));
-        all.addAll(List.of(args));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        return CliRunner.run(List.of("--config", configFile.toString(), "--plugins",
+                dir.resolve("no-plugins").toString()), args);
     }
 
     Result migrate(String... options) {
@@ -62,15 +53,11 @@ class MigrateCommandTest {
         return harvester(config, args.toArray(String[]::new));
     }
 
-    static void assertOk(Result result) {
-        assertEquals(0, result.code(), () -> "stdout: " + result.out() + "\nstderr: " + result.err());
-    }
-
     @Test
     void theMigrationPrintsItsCountsPerTableAndASecondRunSaysItCopiedNothing() {
         Result first = migrate();
 
-        assertOk(first);
+        ok(first);
         assertTrue(first.out().contains("harvest_source:       3 in CKAN, 3 copied, 0 already in harvest;"
                 + " harvest now holds 3"), first.out());
         assertTrue(first.out().contains("harvest_log:          5 in CKAN, 5 copied, 0 already in harvest;"
@@ -80,14 +67,14 @@ class MigrateCommandTest {
 
         Result second = migrate();
 
-        assertOk(second);
+        ok(second);
         assertTrue(second.out().contains("harvest_job:          8 in CKAN, 0 copied, 8 already in harvest;"
                 + " harvest now holds 8"), second.out());
         assertTrue(second.out().contains("Nothing new to copy: the harvest database already holds every row of the"
                 + " CKAN site"), second.out());
 
         Result sources = harvester(config, "sources", "all");
-        assertOk(sources);
+        ok(sources);
         assertTrue(sources.out().contains("name: portal-a") && sources.out().contains("name: old-portal"),
                 sources.out());
     }
@@ -96,14 +83,14 @@ class MigrateCommandTest {
     void aDryRunPrintsWhatItWouldCopyAndTheHarvestDatabaseStaysEmpty() {
         Result dry = migrate("--dry-run");
 
-        assertOk(dry);
+        ok(dry);
         assertTrue(dry.out().contains("harvest_object:       "), dry.out());
         assertTrue(dry.out().contains("to copy"), dry.out());
         assertTrue(dry.out().lines().anyMatch(line -> line.matches("Dry run: \\d+ rows would be copied; nothing was"
                 + " written")), dry.out());
 
         Result sources = harvester(config, "sources", "all");
-        assertOk(sources);
+        ok(sources);
         assertTrue(!sources.out().contains("portal-a"), sources.out());
     }
 
@@ -142,7 +129,7 @@ class MigrateCommandTest {
 
         Result result = harvester(ini, "migrate-from-ckan");
 
-        assertOk(result);
+        ok(result);
         assertTrue(result.out().startsWith("Copying from the CKAN database " + ckan.jdbcUrl() + " into"), result.out());
         assertTrue(result.out().contains("harvest_source:       3 in CKAN, 3 copied"), result.out());
     }

@@ -6,16 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.harvest.cli.CliRunner.Result;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
@@ -44,8 +42,6 @@ class OaiPmhPluginJarTest {
     private final List<URI> requests = new CopyOnWriteArrayList<>();
     private HttpServer repository;
     private Path config;
-
-    record Result(int code, String out, String err) {}
 
     @BeforeEach
     void startRepositoryAndWriteConfig() throws IOException {
@@ -119,12 +115,7 @@ class OaiPmhPluginJarTest {
     }
 
     private Result harvester(Path plugins, String... args) {
-        List<String> all = new ArrayList<>(List.of("--config", config.toString(), "--plugins", plugins.toString()));
-        all.addAll(List.of(args));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        return CliRunner.run(List.of("--config", config.toString(), "--plugins", plugins.toString()), args);
     }
 
     private static Path builtPluginJar() throws IOException {

@@ -1,26 +1,24 @@
 package dev.harvest.cli;
 
+import static dev.harvest.cli.CliRunner.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.harvest.cli.CliRunner.Result;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.harvest.api.catalog.CatalogGroup;
 import dev.harvest.api.catalog.GroupKind;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.store.HarvestQueries.ObjectSummary;
-import dev.harvest.core.testing.ExternalServices;
 import dev.harvest.core.testing.ScriptedHarvester;
 import dev.harvest.core.testing.TestDatabases;
 import dev.harvest.core.testing.TestDatabases.Kind;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -29,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
@@ -49,35 +46,13 @@ class OperatorCommandsTest {
 
     private Path config;
 
-    record Result(int code, String out, String err) {}
-
     private void site(Kind kind) throws IOException {
-        String database;
-        if (kind == Kind.H2) {
-            database = "harvest.db.url = jdbc:h2:mem:ops-" + UUID.randomUUID() + "\n";
-        } else {
-            ExternalServices.requirePostgres();
-            database = "harvest.db.url = " + ExternalServices.postgresJdbcUrl() + "?currentSchema="
-                    + TestDatabases.newPostgresSchema() + "\nharvest.db.user = " + ExternalServices.postgresUser()
-                    + "\nharvest.db.pool_size = 2\n";
-        }
-        config = dir.resolve("harvest-" + UUID.randomUUID() + ".ini");
-        Files.writeString(config, database + "ckan.harvest.mq.type = memory\nharvest.object_batch_size = 7\n");
+        config = SiteConfig.write(dir, "ini", SiteConfig.database(kind, "ops", "harvest.db.pool_size = 2\n")
+                + "ckan.harvest.mq.type = memory\nharvest.object_batch_size = 7\n");
     }
 
     private Result harvester(String... args) {
-        List<String> all = new ArrayList<>(List.of("-c", config.toString(), "--plugins",
-                dir.resolve("no-plugins").toString()));
-        all.addAll(List.of(args));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    private static Result ok(Result result) {
-        assertEquals(0, result.code(), () -> "stdout: " + result.out() + "\nstderr: " + result.err());
-        return result;
+        return CliRunner.onSite(config, dir.resolve("no-plugins"), args);
     }
 
     private static void failsWithOneLine(Result result, String expected) {

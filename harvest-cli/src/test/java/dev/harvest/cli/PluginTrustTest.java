@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.harvest.cli.CliRunner.Result;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +38,6 @@ class PluginTrustTest {
     private Path config;
     private Path marker;
 
-    record Result(int code, String out, String err) {}
-
     @BeforeEach
     void writeConfig() throws IOException {
         config = dir.resolve("harvest.properties");
@@ -54,11 +51,7 @@ class PluginTrustTest {
         if (plugins != null) {
             all.addAll(List.of("--plugins", plugins.toString()));
         }
-        all.addAll(List.of(args));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        return CliRunner.run(all, args);
     }
 
     // ------------------------------------------------------------------------------- plugin sources

@@ -7,8 +7,6 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import jakarta.mail.Address;
 import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,14 +33,10 @@ class UserNotificationCommandTest {
     private Path config;
 
     private String harvester(String... args) {
-        List<String> all = new ArrayList<>(List.of("-c", config.toString(), "--plugins",
-                dir.resolve("no-plugins").toString()));
-        all.addAll(List.of(args));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        assertEquals(0, code, () -> String.join(" ", args) + "\nstdout: " + out + "\nstderr: " + err);
-        return out.toString();
+        CliRunner.Result result = CliRunner.onSite(config, dir.resolve("no-plugins"), args);
+        assertEquals(0, result.code(),
+                () -> String.join(" ", args) + "\nstdout: " + result.out() + "\nstderr: " + result.err());
+        return result.out();
     }
 
     @Test

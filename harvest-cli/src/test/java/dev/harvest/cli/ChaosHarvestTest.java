@@ -200,15 +200,8 @@ class ChaosHarvestTest {
     }
 
     private Process launch(String name, String... command) throws IOException {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> args = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", classPath, HarvesterCommand.class.getName(), "--config", consumerConfig.toString(),
-                "--plugins", dir.resolve("no-plugins").toString()));
-        args.addAll(List.of(command));
-        return new ProcessBuilder(args)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + "-" + processes.size() + ".log").toFile())
-                .start();
+        return HarvesterProcesses.launch(List.of("-Xmx256m"), consumerConfig, dir.resolve("no-plugins"),
+                dir.resolve(name + "-" + processes.size() + ".log"), command);
     }
 
     /** SIGKILLs the oldest live fetch consumer and starts a replacement, as a supervisor would. */

@@ -122,14 +122,8 @@ class ConsumerConnectionsTest {
     }
 
     private void launch(Path config, String name, String command) throws IOException {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", classPath,
-                HarvesterCommand.class.getName(), "--config", config.toString(), "--plugins",
-                dir.resolve("no-plugins").toString(), command, "--threads", "1")
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
+        Process process = HarvesterProcesses.launch(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                config, dir.resolve("no-plugins"), dir.resolve(name + ".log"), command, "--threads", "1");
         processes.put(process, "harvest " + command + " " + process.pid());
         logs.put(process, dir.resolve(name + ".log"));
     }

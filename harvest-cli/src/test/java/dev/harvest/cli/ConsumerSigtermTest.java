@@ -155,14 +155,8 @@ class ConsumerSigtermTest {
     }
 
     private Process launch(String name) throws IOException {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> args = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", classPath, HarvesterCommand.class.getName(), "--config", config.toString(), "--plugins",
-                dir.resolve("no-plugins").toString(), "gather_consumer", "--threads", "1");
-        Process process = new ProcessBuilder(args)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
+        Process process = HarvesterProcesses.launch(List.of("-Xmx256m"), config, dir.resolve("no-plugins"),
+                dir.resolve(name + ".log"), "gather_consumer", "--threads", "1");
         processes.add(process);
         return process;
     }

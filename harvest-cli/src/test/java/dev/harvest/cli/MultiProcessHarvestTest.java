@@ -149,15 +149,8 @@ class MultiProcessHarvestTest {
     }
 
     private Process launch(Path config, String name, String... command) throws IOException {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> args = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", classPath, HarvesterCommand.class.getName(), "--config", config.toString(),
-                "--plugins", dir.resolve("no-plugins").toString()));
-        args.addAll(List.of(command));
-        return new ProcessBuilder(args)
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
+        return HarvesterProcesses.launch(List.of("-Xmx256m"), config, dir.resolve("no-plugins"),
+                dir.resolve(name + ".log"), command);
     }
 
     /** Starts a job and plays cron (run every 2 s) until it finishes, calling {@code duringHarvest} as it goes. */

@@ -1,17 +1,16 @@
 package dev.harvest.cli;
 
+import static dev.harvest.cli.CliRunner.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.harvest.cli.CliRunner.Result;
 import dev.harvest.core.progress.ProgressFormat;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -35,27 +34,13 @@ class ProgressCommandsTest {
 
     private Path config;
 
-    record Result(int code, String out, String err) {}
-
     private void site(String database) throws IOException {
-        config = dir.resolve("harvest-" + UUID.randomUUID() + ".ini");
-        Files.writeString(config, "harvest.db.url = " + database + "\nckan.harvest.mq.type = memory\n"
+        config = SiteConfig.write(dir, "ini", "harvest.db.url = " + database + "\nckan.harvest.mq.type = memory\n"
                 + "harvest.progress.interval_seconds = 1\n");
     }
 
     private Result harvester(String... args) {
-        List<String> all = new ArrayList<>(List.of("-c", config.toString(), "--plugins",
-                dir.resolve("no-plugins").toString()));
-        all.addAll(List.of(args));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    private static Result ok(Result result) {
-        assertEquals(0, result.code(), () -> "stdout: " + result.out() + "\nstderr: " + result.err());
-        return result;
+        return CliRunner.onSite(config, dir.resolve("no-plugins"), args);
     }
 
     private void slowSource(String name) {
@@ -143,14 +128,13 @@ class ProgressCommandsTest {
         site("jdbc:h2:file:" + dir.resolve("db").resolve("harvest"));
         slowSource("src");
 
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         // the command line's own logging configuration, not the tests' (which logs everything to standard output)
         String logback = Path.of(HarvesterCommand.class.getResource("/logback.xml").toURI()).toString();
-        String java = String.join(" ", List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-Dlogback.configurationFile=" + logback, "-Dlogback.statusListenerClass="
-                        + "ch.qos.logback.core.status.NopStatusListener",
-                "-cp", "'" + classPath + "'", HarvesterCommand.class.getName(), "-c", config.toString(),
-                "--plugins", dir.resolve("no-plugins").toString(), "run_test", "src"));
+        String java = String.join(" ", List.of(HarvesterProcesses.java(), "-Xmx256m",
+                "-Dlogback.configurationFile=" + logback,
+                "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener",
+                "-cp", "'" + HarvesterProcesses.classPath() + "'", HarvesterCommand.class.getName(),
+                "-c", config.toString(), "--plugins", dir.resolve("no-plugins").toString(), "run_test", "src"));
         ProcessBuilder builder = new ProcessBuilder("/usr/bin/script", "-q", "-e", "-c", java, "/dev/null")
                 .redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.PIPE);

@@ -1,5 +1,6 @@
 package dev.harvest.cli;
 
+import static dev.harvest.cli.CliRunner.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.harvest.api.catalog.CatalogGroup;
+import dev.harvest.cli.CliRunner.Result;
 import dev.harvest.api.catalog.GroupKind;
 import dev.harvest.core.Harvest;
 import dev.harvest.core.config.HarvestConfig;
@@ -16,8 +18,6 @@ import dev.harvest.core.testing.TcpProxy;
 import dev.harvest.core.testing.TestDatabases;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -51,8 +50,6 @@ class ServeCommandTest {
     private Path config;
     private Process serve;
 
-    record Result(int code, String out, String err) {}
-
     @AfterEach
     void stop() {
         if (serve != null && serve.isAlive()) {
@@ -61,27 +58,15 @@ class ServeCommandTest {
     }
 
     private void site() throws IOException {
-        ExternalServices.requirePostgres();
+        String database = SiteConfig.postgres();
         config = dir.resolve("harvest.ini");
-        Files.writeString(config, "harvest.db.url = " + ExternalServices.postgresJdbcUrl() + "?currentSchema="
-                + TestDatabases.newPostgresSchema() + "\nharvest.db.user = " + ExternalServices.postgresUser()
-                + "\nharvest.db.pool_size = 3\nckan.harvest.mq.type = memory\nharvest.serve.run_interval_seconds = 1"
-                + "\nckan.harvest.log_scope = 0\nckan.harvest.log_level = info\n");
+        Files.writeString(config, database + "harvest.db.pool_size = 3\nckan.harvest.mq.type = memory\n"
+                + "harvest.serve.run_interval_seconds = 1\nckan.harvest.log_scope = 0\n"
+                + "ckan.harvest.log_level = info\n");
     }
 
     private Result harvester(String... args) {
-        List<String> all = new ArrayList<>(List.of("-c", config.toString(), "--plugins",
-                dir.resolve("no-plugins").toString()));
-        all.addAll(List.of(args));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HarvesterCommand.execute(all.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
-    }
-
-    private static Result ok(Result result) {
-        assertEquals(0, result.code(), () -> "stdout: " + result.out() + "\nstderr: " + result.err());
-        return result;
+        return CliRunner.onSite(config, dir.resolve("no-plugins"), args);
     }
 
     private static String lastLine(String text) {
@@ -264,13 +249,8 @@ class ServeCommandTest {
     }
 
     private Process launch(String... command) throws IOException {
-        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> args = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", classPath, HarvesterCommand.class.getName(), "--config", config.toString(),
-                "--plugins", dir.resolve("no-plugins").toString()));
-        args.addAll(List.of(command));
-        return new ProcessBuilder(args).redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile())
-                .start();
+        return HarvesterProcesses.launch(List.of("-Xmx256m"), config, dir.resolve("no-plugins"),
+                dir.resolve("serve.log"), command);
     }
 
     private static boolean onPath(String program) {

@@ -43,6 +43,21 @@ public interface ImportContext {
     Settings settings();
 
     /**
+     * Whether writes to {@link #catalog()} belong to the harvest's own transaction, as the embedded catalog's do:
+     * they are undone when this import fails or its batch is rolled back, after the import returned. A harvester
+     * must then not remember across imports what it wrote to the catalog (a group it created, say), or a later
+     * import would rely on a write that did not last. A catalog that keeps every write at once (a remote CKAN)
+     * answers {@code false}, and remembering is safe.
+     *
+     * <p>The default is {@code false}, for contexts made outside the engine (plugin tests).
+     *
+     * @return true if a catalog write may still be rolled back after this import returns
+     */
+    default boolean catalogWritesMayRollBack() {
+        return false;
+    }
+
+    /**
      * Records an object error (stage {@code Import}) without failing the object; the job's statistics count the
      * object as errored.
      *

@@ -827,7 +827,7 @@ public final class CkanHarvester implements Harvester {
     /**
      * Looks up a local group or organization by id, then by name, once per job: the answer is kept (in a bounded
      * cache) for the other datasets of the job, so that a thousand datasets of one remote group cost one lookup,
-     * not a thousand. A group that is found is kept; one that is not is kept only when {@code rememberMissing}, i.e.
+     * not a thousand (with a catalog whose writes last at once; see {@link #groupKey}). A group that is found is kept; one that is not is kept only when {@code rememberMissing}, i.e.
      * when nothing in the job creates it. The next job asks again, so groups created or deleted meanwhile are seen.
      */
     private Optional<GroupRef> lookUpGroup(ImportContext context, GroupKind kind, String id, String name,
@@ -853,9 +853,14 @@ public final class CkanHarvester implements Harvester {
         }
     }
 
+    /**
+     * The cache key of a group lookup, or null when nothing may be cached: outside a job, or when the catalog's
+     * writes may still be rolled back (the embedded catalog, whose lookups are local reads anyway), since a group
+     * that an import created and remembered would be gone after its import or batch failed.
+     */
     private static GroupKey groupKey(ImportContext context, GroupKind kind, String id, String name) {
         String jobId = context.job() == null ? null : context.job().id();
-        return jobId == null ? null : new GroupKey(jobId, kind, id, name);
+        return jobId == null || context.catalogWritesMayRollBack() ? null : new GroupKey(jobId, kind, id, name);
     }
 
     private static Optional<CatalogGroup> findGroup(Catalog catalog, GroupKind kind, String id, String name)

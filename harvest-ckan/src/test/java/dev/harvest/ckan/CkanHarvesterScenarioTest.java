@@ -443,6 +443,34 @@ class CkanHarvesterScenarioTest {
     }
 
     @Test
+    void anOrganizationCreatedByAnImportThatWasRolledBackIsCreatedAgainForTheNextDatasetOfTheJob() throws Exception {
+        // CABINET is provided by another source, so its import here is refused after it created its organization,
+        // and that creation is rolled back with it; the next dataset of the same organization must not use it
+        try (MockCkan other = MockCkan.empty()) {
+            Map<String, Object> provided = MockCkan.deepCopy(remote.datasets.stream()
+                    .filter(dataset -> CABINET.equals(dataset.get("id"))).findFirst().orElseThrow());
+            provided.remove("owner_org");
+            provided.remove("organization");
+            other.datasets.add(provided);
+            harvest(testBed().source("other-ckan", other.url() + "/", "")).assertFinishedWithoutErrors();
+        }
+        Map<String, Object> sameOrganization = MockCkan.deepCopy(remote.datasets.stream()
+                .filter(dataset -> CABINET.equals(dataset.get("id"))).findFirst().orElseThrow());
+        sameOrganization.put("id", "ffffffff-0000-4000-8000-000000000001"); // listed after CABINET
+        sameOrganization.put("name", "cabinet-office-second");
+        sameOrganization.put("title", "Cabinet Office second");
+        remote.datasets.add(sameOrganization);
+
+        HarvestResult job = harvest(source(spec("{\"remote_orgs\": \"create\"}").withOwnerOrg("local-org")));
+
+        assertEquals(1, job.errored(), job::describe);
+        Dataset second = local("ffffffff-0000-4000-8000-000000000001");
+        assertEquals(CABINET_OFFICE_ORG, second.ownerOrg());
+        assertTrue(testBed().catalog().findGroup(GroupKind.ORGANIZATION, CABINET_OFFICE_ORG).isPresent(),
+                "the dataset's organization exists in the catalog");
+    }
+
+    @Test
     void remoteOrgsOnlyLocalUsesTheLocalOrganizationWithTheRemoteId() throws Exception {
         testBed().catalog().createGroup(GroupKind.ORGANIZATION, group(ORG1, "org1"));
 

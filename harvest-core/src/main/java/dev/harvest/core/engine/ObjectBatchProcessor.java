@@ -556,6 +556,11 @@ final class ObjectBatchProcessor {
         }
 
         @Override
+        public boolean catalogWritesMayRollBack() {
+            return catalogJoinsTransaction;
+        }
+
+        @Override
         public HarvestSource source() {
             return work.source;
         }

@@ -105,8 +105,9 @@ class BrowserEndToEndTest {
         browser.findElement(By.cssSelector("input[name=source_type][value=ckan]")).click();
         browser.findElement(By.id("owner_org")).sendKeys("org-a");
         browser.findElement(By.cssSelector("#source-new button[type=submit]")).click();
-        assertEquals("Missing value", browser.findElement(By.cssSelector("#url ~ .field-error")).getText(),
-                "the URL left empty fails beside its field");
+        // the answer is a new page: wait for it (a click does not always wait for the navigation it starts)
+        assertEquals("Missing value", wait.until(driver -> driver.findElement(By.cssSelector("#url ~ .field-error")))
+                .getText(), "the URL left empty fails beside its field");
         assertEquals("Demo CKAN", browser.findElement(By.id("title")).getAttribute("value"), "what was typed stays");
 
         browser.findElement(By.id("url")).sendKeys(ckan.ckanUrl());

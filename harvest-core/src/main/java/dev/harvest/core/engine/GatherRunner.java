@@ -326,6 +326,11 @@ final class GatherRunner {
             return new GatherStop(Kind.SHUTDOWN, "the consumer is shutting down");
         }
 
+        static GatherStop jobStopped(String jobId) {
+            return new GatherStop(Kind.JOB_STOPPED, "job " + jobId
+                    + " was aborted, timed out or taken over by another worker");
+        }
+
         Kind kind() {
             return kind;
         }
@@ -418,8 +423,7 @@ final class GatherRunner {
             if (shutdownRequested()) {
                 stop = GatherStop.shutdown();
             } else if (leaseLost) {
-                stop = new GatherStop(GatherStop.Kind.JOB_STOPPED, "job " + job.id()
-                        + " was aborted, timed out or taken over by another worker");
+                stop = GatherStop.jobStopped(job.id());
             }
         }
 
@@ -448,8 +452,7 @@ final class GatherRunner {
                 halt(GatherStop.shutdown());
             }
             if (leaseLost) {
-                halt(new GatherStop(GatherStop.Kind.JOB_STOPPED, "job " + job.id()
-                        + " was aborted, timed out or taken over by another worker"));
+                halt(GatherStop.jobStopped(job.id()));
             }
             if (clock.instant().isAfter(deadline)) {
                 halt(bound("it ran longer than the " + bounds.maxTime().toSeconds() + " seconds a gather may run"
@@ -460,8 +463,7 @@ final class GatherRunner {
         /** The check of the job in the database: still Running and gathered by this worker. */
         private void checkJob() {
             if (!jobs.holdsGather(job.id(), owner)) {
-                halt(new GatherStop(GatherStop.Kind.JOB_STOPPED, "job " + job.id()
-                        + " was aborted, timed out or taken over by another worker"));
+                halt(GatherStop.jobStopped(job.id()));
             }
         }
 

@@ -131,7 +131,7 @@ final class ObjectBatchProcessor {
             // once, so that the redelivered messages can claim them again instead of waiting for the lease to expire
             boolean interrupted = Thread.interrupted();
             try {
-                if (e instanceof ConsumerStopping || signal.shutdown.getAsBoolean()) {
+                if (signal.shutdown.getAsBoolean()) { // a ConsumerStopping, or an interrupted fetch or import
                     objects.handBackOnStop(batch.token());
                 } else {
                     objects.giveBack(batch.token());

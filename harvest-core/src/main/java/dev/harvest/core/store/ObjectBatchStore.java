@@ -320,7 +320,7 @@ public final class ObjectBatchStore {
      * {@code harvest.retry_limit}: an object that keeps failing the engine ends in error instead of looping.
      */
     public int giveBack(String token) {
-        return giveBack(token, "");
+        return giveBack(token, true);
     }
 
     /**
@@ -328,12 +328,13 @@ public final class ObjectBatchStore {
      * delivery does not count towards {@code harvest.retry_limit} (restarting consumers is no fault of the objects).
      */
     public int handBackOnStop(String token) {
-        return giveBack(token, ", retry_times = greatest(coalesce(retry_times, 1) - 1, 0)");
+        return giveBack(token, false);
     }
 
-    private int giveBack(String token, String alsoSet) {
+    private int giveBack(String token, boolean deliveryCounts) {
+        String uncount = deliveryCounts ? "" : ", retry_times = greatest(coalesce(retry_times, 1) - 1, 0)";
         return database.inTransaction(session -> session.createNativeMutationQuery(
-                        "update harvest_object set state = 'WAITING', claimed_by = null, lease_until = null" + alsoSet
+                        "update harvest_object set state = 'WAITING', claimed_by = null, lease_until = null" + uncount
                                 + " where claimed_by = :token and " + ObjectTransition.GIVE_BACK.guard(""))
                 .setParameter("token", token)
                 .executeUpdate());

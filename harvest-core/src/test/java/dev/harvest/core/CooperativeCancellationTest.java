@@ -10,7 +10,6 @@ import dev.harvest.api.queue.QueueName;
 import dev.harvest.core.engine.ConsumerRunner;
 import dev.harvest.core.queue.InMemoryHarvestQueue;
 import dev.harvest.core.testing.MutableClock;
-import dev.harvest.core.testing.TestDatabases;
 import dev.harvest.core.testing.TestDatabases.Kind;
 import java.time.Duration;
 import java.util.List;
@@ -36,12 +35,7 @@ class CooperativeCancellationTest {
 
     private void open(Kind kind, Map<String, String> settings) {
         queue = new InMemoryHarvestQueue("cancel-test");
-        harvest = Harvest.builder(TestDatabases.config(kind, settings))
-                .discoverHarvesters(false)
-                .harvester(paging)
-                .queue(queue)
-                .clock(clock)
-                .build();
+        harvest = paging.site(kind, settings, queue);
     }
 
     @AfterEach
@@ -61,6 +55,12 @@ class CooperativeCancellationTest {
         CompletableFuture<JobReport> report = CompletableFuture.supplyAsync(() -> harvest.runTest(source.name()));
         assertTrue(paging.held.await(30, TimeUnit.SECONDS), "the gather reached the page where it waits");
         return report;
+    }
+
+    private static long secondsToStop(ConsumerRunner consumer) {
+        long stopping = System.nanoTime();
+        consumer.stop();
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - stopping);
     }
 
     private Object gatherOwner(String jobId) {
@@ -113,9 +113,7 @@ class CooperativeCancellationTest {
         gather.start();
         assertTrue(paging.held.await(30, TimeUnit.SECONDS));
 
-        long stopping = System.nanoTime();
-        gather.stop();
-        long stopSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - stopping);
+        long stopSeconds = secondsToStop(gather);
 
         assertTrue(stopSeconds <= 6, "stopped in " + stopSeconds + " s");
         assertEquals("Running", harvest.queries().findJob(job.id()).orElseThrow().status());
@@ -169,9 +167,7 @@ class CooperativeCancellationTest {
         fetch.start();
         assertTrue(paging.fetching.await(30, TimeUnit.SECONDS));
 
-        long stopping = System.nanoTime();
-        fetch.stop();
-        long stopSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - stopping);
+        long stopSeconds = secondsToStop(fetch);
 
         assertTrue(stopSeconds <= 6, "stopped in " + stopSeconds + " s");
         assertEquals("WAITING/0", harvest.stores().database().read(session -> session.createNativeQuery(

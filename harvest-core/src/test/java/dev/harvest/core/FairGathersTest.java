@@ -9,7 +9,6 @@ import dev.harvest.api.queue.QueueName;
 import dev.harvest.core.engine.ConsumerRunner;
 import dev.harvest.core.queue.InMemoryHarvestQueue;
 import dev.harvest.core.testing.MutableClock;
-import dev.harvest.core.testing.TestDatabases;
 import dev.harvest.core.testing.TestDatabases.Kind;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +54,7 @@ class FairGathersTest {
     @EnumSource(Kind.class)
     void aHangingSourceHoldsOneGatherThreadAndTheOtherSourcesAreGathered(Kind kind) throws Exception {
         queue = new InMemoryHarvestQueue("fair-gathers");
-        harvest = Harvest.builder(TestDatabases.config(kind, Map.of()))
-                .discoverHarvesters(false).harvester(paging).queue(queue).clock(clock).build();
+        harvest = paging.site(kind, Map.of(), queue);
         source("hanging", "{\"mode\": \"finite\", \"pages\": 2, \"page\": 10, \"hold_at_page\": 1}");
         HarvestJob hanging = harvest.createJob("hanging", true);
         // the hanging job's message arrives three more times (cron re-sends, duplicates)
@@ -93,8 +91,7 @@ class FairGathersTest {
     void asManyHangingSourcesAsGatherThreadsDoNotBlockTheOtherSourcesOnceTheyCountAsStalled(Kind kind)
             throws Exception {
         queue = new InMemoryHarvestQueue("stalled-gathers");
-        harvest = Harvest.builder(TestDatabases.config(kind, Map.of("harvest.consumer.threads", "4")))
-                .discoverHarvesters(false).harvester(paging).queue(queue).clock(clock).build();
+        harvest = paging.site(kind, Map.of("harvest.consumer.threads", "4"), queue);
         List<HarvestJob> hanging = new java.util.ArrayList<>();
         for (int i = 1; i <= 4; i++) {
             source("hanging-" + i, "{\"mode\": \"finite\", \"pages\": 2, \"page\": 10, \"hold_at_page\": 1,"

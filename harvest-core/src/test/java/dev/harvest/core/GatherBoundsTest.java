@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.harvest.api.HarvestSource;
 import dev.harvest.core.queue.InMemoryHarvestQueue;
 import dev.harvest.core.testing.MutableClock;
-import dev.harvest.core.testing.TestDatabases;
 import dev.harvest.core.testing.TestDatabases.Kind;
 import java.time.Duration;
 import java.util.List;
@@ -28,12 +27,7 @@ class GatherBoundsTest {
     private Harvest harvest;
 
     private Harvest open(Kind kind, Map<String, String> settings) {
-        harvest = Harvest.builder(TestDatabases.config(kind, settings))
-                .discoverHarvesters(false)
-                .harvester(paging)
-                .queue(new InMemoryHarvestQueue("bounds-test"))
-                .clock(clock)
-                .build();
+        harvest = paging.site(kind, settings, new InMemoryHarvestQueue("bounds-test"));
         return harvest;
     }
 

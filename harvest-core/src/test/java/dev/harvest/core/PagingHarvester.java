@@ -13,7 +13,9 @@ import dev.harvest.api.ImportOutcome;
 import dev.harvest.api.NewHarvestObject;
 import dev.harvest.api.ValidationContext;
 import dev.harvest.api.catalog.Dataset;
+import dev.harvest.core.queue.InMemoryHarvestQueue;
 import dev.harvest.core.testing.MutableClock;
+import dev.harvest.core.testing.TestDatabases;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +65,16 @@ final class PagingHarvester implements Harvester {
 
     void release() {
         release.countDown();
+    }
+
+    /** @return a harvest site with only this harvester, on a fresh database, the given queue and this clock */
+    Harvest site(TestDatabases.Kind kind, Map<String, String> settings, InMemoryHarvestQueue queue) {
+        return Harvest.builder(TestDatabases.config(kind, settings))
+                .discoverHarvesters(false)
+                .harvester(this)
+                .queue(queue)
+                .clock(clock)
+                .build();
     }
 
     int pages(String sourceId) {

@@ -9,7 +9,6 @@ import dev.harvest.api.HarvestJob;
 import dev.harvest.api.HarvestSource;
 import dev.harvest.core.queue.InMemoryHarvestQueue;
 import dev.harvest.core.testing.MutableClock;
-import dev.harvest.core.testing.TestDatabases;
 import dev.harvest.core.testing.TestDatabases.Kind;
 import java.time.Duration;
 import java.util.List;
@@ -34,12 +33,7 @@ class RunTestTakeoverTest {
     private Harvest harvest;
 
     private HarvestSource open(Kind kind, String config) {
-        harvest = Harvest.builder(TestDatabases.config(kind, Map.of()))
-                .discoverHarvesters(false)
-                .harvester(paging)
-                .queue(new InMemoryHarvestQueue("run-test-takeover"))
-                .clock(clock)
-                .build();
+        harvest = paging.site(kind, Map.of(), new InMemoryHarvestQueue("run-test-takeover"));
         return harvest.createSource(SourceRequest.of("prod", "http://remote.example.org/", PagingHarvester.NAME)
                 .withConfig(config));
     }

@@ -138,6 +138,42 @@ class BatchPipelineTest {
         assertEquals(3, report.stats().count("added") + report.stats().count("errored"), "each object once");
     }
 
+    /**
+     * The chaos test's failure: the batch's commit lost its connection, and so did the object's own transaction of
+     * the fallback, which then errored the object as if it were the culprit. A lost connection gives the batch back
+     * instead, and the redelivered messages import every object. PostgreSQL only: a deferred trigger ends its own
+     * session at commit, twice (a sequence counts across the rolled-back transactions).
+     */
+    @Test
+    void aBatchThatLosesItsDatabaseConnectionIsGivenBackAndErrorsNoObject() throws Exception {
+        open(Kind.POSTGRESQL, Map.of());
+        harvest.stores().database().inTransaction(session -> {
+            session.doWork(connection -> {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("create sequence session_kills");
+                    statement.execute("create function end_session() returns trigger language plpgsql as $$"
+                            + " begin if new.name = 'ds-kill' and nextval('session_kills') <= 2 then"
+                            + " perform pg_terminate_backend(pg_backend_pid()); end if; return null; end $$");
+                    statement.execute("create constraint trigger end_session_at_commit after insert on"
+                            + " catalog_dataset deferrable initially deferred for each row execute function"
+                            + " end_session()");
+                }
+            });
+            return null;
+        });
+        source("{\"guids\": [\"a\", \"kill\", \"b\"]}");
+        HarvestJob job = harvest.createJob("src", true);
+
+        JobReport report = InProcessConsumers.untilJobEnds(harvest, queue, job.id(), 1);
+
+        assertEquals(Map.of("a", "COMPLETE/added", "kill", "COMPLETE/added", "b", "COMPLETE/added"),
+                statusByGuid(report), () -> report.objects().toString());
+        assertEquals(3, report.stats().count("added"), "each object once");
+        long nextKill = harvest.stores().database().read(session -> ((Number) session.createNativeQuery(
+                "select nextval('session_kills')", Object.class).getSingleResult()).longValue());
+        assertEquals(4, nextKill, "the trigger fired three times: two ended sessions, then the import that stayed");
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void anUnchangedRemoteIsFinishedAtGatherWithoutFetchImportOrCatalogWrite(Kind kind) throws Exception {

@@ -225,8 +225,25 @@ public final class HarvestDatabase implements AutoCloseable {
 
     /** @return whether the failure is PostgreSQL's deadlock detection (SQL state 40P01) */
     static boolean isDeadlock(Throwable failure) {
+        return hasSqlState(failure, state -> state.equals("40P01"));
+    }
+
+    /**
+     * Whether a failure is the database connection's, not the work's: a connection exception (SQL state class
+     * {@code 08}: reset, broken, cannot connect) or the server ending the session (57P01 terminated by an
+     * administrator, 57P02 crash shutdown, 57P03 cannot connect now).
+     *
+     * @param failure what a transaction threw
+     * @return true if running the same work again on a fresh connection may well succeed
+     */
+    public static boolean isConnectionFailure(Throwable failure) {
+        return hasSqlState(failure, state -> state.startsWith("08") || state.equals("57P01")
+                || state.equals("57P02") || state.equals("57P03"));
+    }
+
+    private static boolean hasSqlState(Throwable failure, java.util.function.Predicate<String> state) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && "40P01".equals(sql.getSQLState())) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && state.test(sql.getSQLState())) {
                 return true;
             }
             if (cause.getCause() == cause) {

@@ -411,6 +411,11 @@ final class ObjectBatchProcessor {
                     + " rolled back", item.object.id());
             return Optional.empty();
         } catch (RuntimeException failure) {
+            if (HarvestDatabase.isConnectionFailure(failure)) {
+                // the database connection went away (a restart, a terminated session): no fault of this object;
+                // the batch's unfinished objects are given back and their messages come back
+                throw failure;
+            }
             // this object's own transaction failed at commit: it is the culprit
             LOG.warn("Object {} ({}) could not be committed: {}", item.object.id(), item.object.guid(),
                     GatherRunner.describe(failure));

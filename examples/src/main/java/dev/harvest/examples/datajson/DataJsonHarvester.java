@@ -25,7 +25,6 @@ import dev.harvest.api.http.OutboundPolicy;
 import dev.harvest.api.http.OutboundRefusedException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -191,7 +190,9 @@ public final class DataJsonHarvester implements Harvester {
                 .build();
         URI uri = first;
         for (int redirects = 0; ; redirects++) {
-            checkBeforeConnecting(policy, uri);
+            // java.net.http has no DNS hook: the addresses checked here are resolved again when it connects, a
+            // DNS-rebinding window that the CKAN harvester's OkHttp hook closes
+            policy.checkBeforeConnecting(uri);
             HttpRequest request = HttpRequest.newBuilder(uri)
                     .timeout(timeout)
                     .header("Accept", "application/json")
@@ -225,27 +226,6 @@ public final class DataJsonHarvester implements Harvester {
                 throw new OutboundRefusedException(refusal.get());
             }
             uri = next;
-        }
-    }
-
-    /**
-     * Checks a URL, then every address its host resolves to, against the policy.
-     *
-     * <p>java.net.http has no DNS hook: it resolves the host again when it connects, so a DNS answer that changes
-     * between this check and the connection (DNS rebinding) is not caught. The CKAN harvester's OkHttp client checks
-     * the very addresses it connects to, in its DNS hook, and closes that window; this example stays with the JDK.
-     */
-    private static void checkBeforeConnecting(OutboundPolicy policy, URI uri) throws IOException {
-        Optional<String> refusal = policy.urlRefusal(uri);
-        if (refusal.isPresent()) {
-            throw new OutboundRefusedException("Refused by the outbound HTTP policy: " + refusal.get());
-        }
-        String host = uri.getHost();
-        if (host == null) {
-            throw new IOException("the URL has no host name that can be looked up");
-        }
-        for (InetAddress address : InetAddress.getAllByName(host)) {
-            policy.check(host, address);
         }
     }
 

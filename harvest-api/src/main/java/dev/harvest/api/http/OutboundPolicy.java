@@ -202,6 +202,27 @@ public final class OutboundPolicy {
     }
 
     /**
+     * Checks a URL ({@link #urlRefusal}), then every address its host resolves to now ({@link #check(String,
+     * InetAddress)}), for an HTTP client that has no DNS hook, such as {@code java.net.http.HttpClient}. Such a client
+     * resolves the host again when it connects, so a DNS answer that changes in between (DNS rebinding) is not
+     * caught; a client with a DNS hook should check there instead.
+     *
+     * @param url an absolute URL about to be requested
+     * @throws OutboundRefusedException if the policy refuses the URL or an address of its host
+     * @throws java.net.UnknownHostException if its host does not resolve
+     */
+    public void checkBeforeConnecting(URI url) throws java.io.IOException {
+        Optional<String> refused = urlRefusal(url);
+        if (refused.isPresent()) {
+            throw new OutboundRefusedException("Refused by the outbound HTTP policy: " + refused.get());
+        }
+        String host = host(url);
+        for (InetAddress address : InetAddress.getAllByName(host)) {
+            check(host, address);
+        }
+    }
+
+    /**
      * Checks a URL without any DNS lookup: its scheme must be {@code http} or {@code https}, it must have a host, and
      * a host that is an IP address (including forms such as {@code 2130706433} or {@code 127.1}, which some resolvers
      * read as {@code 127.0.0.1}) must be allowed. A host name is not resolved here: its addresses are checked when

@@ -115,6 +115,21 @@ class OutboundPolicyTest {
     }
 
     @Test
+    void aClientWithoutADnsHookHasItsUrlAndTheAddressesItsHostResolvesToChecked() throws Exception {
+        OutboundPolicy policy = OutboundPolicy.defaults();
+        OutboundRefusedException byName = assertThrows(OutboundRefusedException.class,
+                () -> policy.checkBeforeConnecting(URI.create("http://localhost:8080/data.json")));
+        assertTrue(byName.getMessage().contains("localhost resolves to"), byName.getMessage());
+        OutboundRefusedException scheme = assertThrows(OutboundRefusedException.class,
+                () -> policy.checkBeforeConnecting(URI.create("file:///etc/passwd")));
+        assertTrue(scheme.getMessage().contains("Only http and https"), scheme.getMessage());
+
+        policy.checkBeforeConnecting(URI.create("http://93.184.216.34/data.json")); // a public literal: no lookup
+        OutboundPolicy.builder().allowPrivateAddresses(true).build()
+                .checkBeforeConnecting(URI.create("http://localhost:8080/data.json"));
+    }
+
+    @Test
     void redirectsStayOnTheirOriginUnlessConfigured() {
         OutboundPolicy policy = OutboundPolicy.defaults();
         URI from = URI.create("http://portal.example/api/3/action/package_search");

@@ -174,7 +174,9 @@ public final class OaiPmhHarvester implements Harvester {
         OutboundPolicy policy = this.policy;
         URI uri = URI.create(url);
         for (int redirects = 0; ; redirects++) {
-            checkBeforeConnecting(policy, uri);
+            // java.net.http has no DNS hook: the addresses checked here are resolved again when it connects, a
+            // DNS-rebinding window that the CKAN harvester's OkHttp hook closes
+            policy.checkBeforeConnecting(uri);
             HttpResponse<InputStream> response;
             try {
                 response = HTTP.send(HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(60)).build(),
@@ -200,20 +202,6 @@ public final class OaiPmhHarvester implements Harvester {
                 return bytes;
             }
         }
-    }
-
-    /**
-     * Checks a URL, then every address its host resolves to. java.net.http has no DNS hook and resolves the host again
-     * when it connects, so a DNS answer that changes in between (DNS rebinding) slips through; the CKAN harvester's
-     * OkHttp client checks in its DNS hook the very addresses it connects to, which closes that window.
-     */
-    private static void checkBeforeConnecting(OutboundPolicy policy, URI uri) throws IOException {
-        Optional<String> refusal = policy.urlRefusal(uri);
-        if (refusal.isPresent()) {
-            throw new OutboundRefusedException("Refused by the outbound HTTP policy: " + refusal.get());
-        }
-        if (uri.getHost() == null) throw new IOException("the URL has no host name that can be looked up");
-        for (InetAddress address : InetAddress.getAllByName(uri.getHost())) policy.check(uri.getHost(), address);
     }
 
     private static URI resolve(URI from, String location, int status) throws IOException {

@@ -112,13 +112,24 @@ final class Commands {
         }
 
         Harvest openHarvest() {
-            ClassLoader classLoader = PluginFolder.classLoader(root(), err());
+            return openHarvest(PluginFolder.classLoader(root(), err()), siteConfig());
+        }
+
+        /** @return the configuration file's settings, with the database use of this command */
+        HarvestConfig siteConfig() {
             HarvestConfig config = config(root().config);
-            config = config.withDatabaseUse(databaseUse(config));
+            return config.withDatabaseUse(databaseUse(config));
+        }
+
+        /**
+         * Opens the engine with the plugins of a class loader that the caller made once (a long-running process
+         * opens it again while it waits for its database, and checks and loads the plugin folder only once).
+         */
+        Harvest openHarvest(ClassLoader plugins, HarvestConfig config) {
             // job mails go to the users of serve too (sysadmins, the source organization's admins), whichever
             // process finishes the job: run, a consumer or serve
             dev.harvest.core.auth.UserRecipients recipients = new dev.harvest.core.auth.UserRecipients();
-            Harvest harvest = Harvest.builder(config).classLoader(classLoader).notificationRecipients(recipients)
+            Harvest harvest = Harvest.builder(config).classLoader(plugins).notificationRecipients(recipients)
                     .build();
             recipients.attach(WebCommands.users(harvest));
             return harvest;
@@ -575,7 +586,9 @@ final class Commands {
 
         @Override
         public Integer call() throws Exception {
-            Harvest harvest = openWaitingForServices(this::openHarvest);
+            ClassLoader plugins = PluginFolder.classLoader(root(), err());
+            HarvestConfig config = siteConfig();
+            Harvest harvest = openWaitingForServices(() -> openHarvest(plugins, config));
             if (harvest == null) {
                 return 0; // SIGTERM arrived while starting
             }

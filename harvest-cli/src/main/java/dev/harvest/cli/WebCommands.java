@@ -9,7 +9,6 @@ import dev.harvest.core.auth.ApiToken;
 import dev.harvest.core.auth.Capacity;
 import dev.harvest.core.auth.NewToken;
 import dev.harvest.core.auth.User;
-import dev.harvest.core.auth.UserRecipients;
 import dev.harvest.core.auth.UserStore;
 import dev.harvest.core.config.HarvestConfig;
 import dev.harvest.core.engine.ConsumerRunner;
@@ -80,21 +79,15 @@ final class WebCommands {
         @Override
         public Integer call() throws Exception {
             CommandLogAppender.begin(true, err()); // a server logs as it goes, like the consumers
-            HarvestConfig config = config(root().config);
-            config = config.withDatabaseUse(databaseUse(config));
-            UserRecipients recipients = new UserRecipients();
-            // not try-with-resources: on SIGTERM the shutdown hook closes the engine once everything has stopped
-            HarvestConfig site = config;
+            HarvestConfig config = siteConfig();
             ClassLoader plugins = PluginFolder.classLoader(root(), err());
-            Harvest harvest = Commands.openWaitingForServices(() -> Harvest.builder(site).classLoader(plugins)
-                    .notificationRecipients(recipients).build());
+            // not try-with-resources: on SIGTERM the shutdown hook closes the engine once everything has stopped
+            Harvest harvest = Commands.openWaitingForServices(() -> openHarvest(plugins, config));
             if (harvest == null) {
                 return 0; // SIGTERM arrived while starting
             }
             try {
-                UserStore users = users(harvest);
-                recipients.attach(users);
-                return serve(harvest, users, config);
+                return serve(harvest, users(harvest), config);
             } catch (Exception | Error e) {
                 harvest.close();
                 throw e;
